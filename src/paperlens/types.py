@@ -101,6 +101,9 @@ class SentenceCheck(Model):
     )
     supported: bool = False
     evidence: str | None = Field(default=None, description="Best supporting abstract sentence.")
+    citation_support: dict[int, float] = Field(
+        default_factory=dict, description="Support by each cited source alone, by citation number."
+    )
     method: str = Field(default="lexical+embedding", description="How support was judged.")
 
 
@@ -108,6 +111,9 @@ class Answer(Model):
     question: str
     standalone_question: str = Field(description="The question after follow-up condensing.")
     answer: str = Field(description="Displayed text with [n] markers, without the references.")
+    notice: str | None = Field(
+        default=None, description="First line of `answer` when it is about the mode, e.g. extractive."
+    )
     citations: list[Citation] = Field(default_factory=list)
     refused: bool = False
     refusal_reason: RefusalReason | None = None
