@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 AnswerMode = Literal["extractive", "generative"]
-RefusalReason = Literal["nothing_relevant", "detail_not_stated", "model_declined"]
+RefusalReason = Literal["nothing_relevant", "detail_not_stated"]
 
 
 class Model(BaseModel):
