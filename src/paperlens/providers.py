@@ -8,8 +8,11 @@ back to OpenAI silently and nothing downloads: the default embedder is the model
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
 import hashlib
 import itertools
+import logging
 import os
 import re
 import time
@@ -22,10 +25,14 @@ import openai
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.llms import LLM, ChatMessage, MessageRole
+from openai.types.chat import ChatCompletionChunk
 from pydantic import SecretStr
 
 from paperlens.config import BUNDLED_MODEL, EmbeddingSettings, LLMSettings, Settings
 from paperlens.errors import ConfigError, LLMError
+
+# Sent to OpenAI-compatible servers when no key is set: they ignore it, but the SDK insists on one.
+NO_KEY = "not-needed"
 
 # Offline switches: set before any Hugging Face library looks at them.
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
@@ -136,7 +143,11 @@ def make_embedding(settings: EmbeddingSettings) -> BaseEmbedding:
         return SentenceTransformerEmbedding(settings.model, settings.model, settings.batch_size)
     from llama_index.embeddings.openai import OpenAIEmbedding
 
-    key = secret(settings.api_key) or os.environ.get("OPENAI_API_KEY")
+    # OPENAI_API_KEY belongs to api.openai.com: never send it to another server (base_url).
+    key = secret(settings.api_key)
+    if not key and settings.base_url:
+        key = NO_KEY
+    key = key or os.environ.get("OPENAI_API_KEY")
     if not key:
         raise ConfigError("embedding provider openai needs PAPERLENS_EMBEDDING_API_KEY or OPENAI_API_KEY")
     return OpenAIEmbedding(
@@ -163,12 +174,25 @@ def token_counter(embed_model: BaseEmbedding) -> Callable[[str], int]:
 
 # ---------------------------------------------------------------- LLMs
 
+log = logging.getLogger(__name__)
+
+# The longest Retry-After we wait for; a server asking for more gets an error instead of a hang.
+MAX_RETRY_AFTER = 30.0
+RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
+STATUS_HINTS = {
+    401: " (check llm.api_key)",
+    403: " (check llm.api_key)",
+    404: " (check llm.base_url, which usually ends in /v1, and llm.model)",
+}
+
 
 def make_llm(settings: LLMSettings) -> LLMClient | None:
     """None when no LLM is configured: paperlens then answers in extractive mode."""
     if settings.provider == "none":
         return None
-    # Retries are ours (see LLMClient), so the SDK and llama-index must not retry as well.
+    # LLMClient is the one retry loop. max_retries=0 turns off both the openai SDK's retries and
+    # llama-index's tenacity decorator (it skips itself when max_retries <= 0); otherwise one
+    # failing call would be tried up to (1 + 3) * (1 + 3) * (1 + max_retries) times.
     common: dict[str, Any] = {
         "model": settings.model,
         "temperature": settings.temperature,
@@ -176,6 +200,7 @@ def make_llm(settings: LLMSettings) -> LLMClient | None:
         "timeout": settings.timeout,
         "max_retries": 0,
     }
+    llm: LLM
     if settings.provider == "openai":
         from llama_index.llms.openai import OpenAI
 
@@ -185,12 +210,22 @@ def make_llm(settings: LLMSettings) -> LLMClient | None:
                 "PAPERLENS_LLM_PROVIDER=openai needs an API key: set OPENAI_API_KEY "
                 "(or PAPERLENS_LLM_API_KEY)"
             )
-        llm: LLM = OpenAI(api_key=key, api_base=settings.base_url, **common)
-        endpoint = settings.base_url or "https://api.openai.com/v1"
+        llm = OpenAI(api_key=key, api_base=settings.base_url, **common)
+        try:
+            llm.metadata  # noqa: B018 - llama-index's OpenAI looks the model up here, on every call
+        except ValueError:
+            raise ConfigError(
+                f"llama-index does not know the OpenAI model {settings.model!r}; check llm.model, or "
+                "use provider openai-compatible with base_url https://api.openai.com/v1 for newer models"
+            ) from None
+        endpoint = str(llm.api_base)  # type: ignore[attr-defined]
     else:
         from llama_index.llms.openai_like import OpenAILike
 
-        key = secret(settings.api_key) or "not-needed"
+        if not settings.base_url:  # settings validation says so too; guard model_construct()
+            raise ConfigError("llm.base_url is required for provider openai-compatible")
+        # Never OPENAI_API_KEY here: that key belongs to api.openai.com, not to this server.
+        key = secret(settings.api_key) or NO_KEY
         llm = OpenAILike(
             api_base=settings.base_url,
             api_key=key,
@@ -198,7 +233,7 @@ def make_llm(settings: LLMSettings) -> LLMClient | None:
             context_window=settings.context_window,
             **common,
         )
-        endpoint = str(settings.base_url)
+        endpoint = settings.base_url
     return LLMClient(llm, endpoint=endpoint, max_retries=settings.max_retries, secrets=[key])
 
 
@@ -206,15 +241,17 @@ def secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value else None
 
 
-RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
+class StreamCutOff(ConnectionError):
+    """An OpenAI stream that ended without a finish_reason: the connection closed early."""
 
 
 class LLMClient:
     """Wraps a llama-index LLM with bounded retries and errors a user can act on.
 
-    Retries cover timeouts, refused connections, 429 and 5xx, with exponential backoff. A stream
-    is retried only before its first token; a break after that is an error, since the text
-    shown so far cannot be taken back. Keys are scrubbed from every message.
+    Retries cover timeouts, refused connections, 429 and 5xx, with exponential backoff (or the
+    server's Retry-After, when longer). A stream is retried only before its first token; a break
+    after that is an error, since the text shown so far cannot be taken back. Keys are scrubbed
+    from every message. Keep `llm` out of logs: llama-index's repr of it shows the key.
     """
 
     def __init__(
@@ -226,8 +263,15 @@ class LLMClient:
         secrets: Sequence[str] = (),
     ) -> None:
         self.llm, self.endpoint, self.max_retries, self.backoff = llm, endpoint, max_retries, backoff
-        self._secrets = [s for s in secrets if s and s != "not-needed"]
+        self._secrets = [s for s in secrets if s and s != NO_KEY]
+        # Token counts of the last reply, when the server reports them (streams usually do not).
         self.last_usage: dict[str, int] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"LLMClient(model={self.model_name!r}, endpoint={self.endpoint!r}, "
+            f"max_retries={self.max_retries})"
+        )
 
     @property
     def model_name(self) -> str:
@@ -235,28 +279,40 @@ class LLMClient:
 
     def chat(self, system: str, user: str) -> str:
         messages = to_messages(system, user)
+        self.last_usage = {}
         for attempt in range(self.max_retries + 1):
             try:
                 response = self.llm.chat(messages)
-                self.last_usage = usage_of(response.raw)
-                return response.message.content or ""
             except Exception as error:
                 self._handle(error, attempt)
-        raise AssertionError("unreachable")
+                continue
+            self.last_usage = usage_of(response.raw)
+            return response.message.content or ""
+        raise AssertionError("unreachable: _handle raises on the last attempt")
 
     def stream_chat(self, system: str, user: str) -> Iterator[str]:
         messages = to_messages(system, user)
+        self.last_usage = {}
         for attempt in range(self.max_retries + 1):
             started = False
             try:
+                openai_chunks = finished = False
                 for chunk in self.llm.stream_chat(messages):
+                    if isinstance(chunk.raw, ChatCompletionChunk):
+                        openai_chunks = True
+                        finished = finished or any(c.finish_reason for c in chunk.raw.choices)
+                    self.last_usage = usage_of(chunk.raw) or self.last_usage
                     if chunk.delta:
                         started = True
                         yield chunk.delta
-                    self.last_usage = usage_of(chunk.raw) or self.last_usage
+                # A server that dies mid-stream with a chunked body makes httpx raise; one whose
+                # body simply ends at connection close looks like a normal end to the SDK. Every
+                # OpenAI-style server sends a finish_reason last, so its absence is the tell.
+                if openai_chunks and not finished:
+                    raise StreamCutOff("the connection closed before the server finished")
                 return
             except Exception as error:
-                if started:
+                if started and is_llm_failure(error):
                     raise self._error(f"the stream broke off mid-answer ({describe(error)})") from None
                 self._handle(error, attempt)
 
@@ -264,16 +320,34 @@ class LLMClient:
         """Sleep and return when the error is worth another try; raise LLMError otherwise."""
         if not is_llm_failure(error):
             raise error
-        if is_retryable(error) and attempt < self.max_retries:
-            time.sleep(self.backoff * (2**attempt))
-            return
-        tries = f" after {attempt + 1} attempts" if attempt else ""
-        raise self._error(describe(error) + tries) from None
+        cause = describe(error)
+        if attempt:
+            cause += f" after {attempt + 1} attempts"
+        if not is_retryable(error) or attempt >= self.max_retries:
+            raise self._error(cause) from None
+        wait = self.backoff * 2**attempt
+        asked = retry_after(error)
+        if asked is not None:
+            if asked > MAX_RETRY_AFTER:
+                raise self._error(f"{cause}; the server asks to wait {asked:.0f} s before retrying") from None
+            wait = max(wait, asked)
+        log.info(
+            "LLM at %s: %s; retry %d of %d in %.1f s",
+            self.endpoint,
+            self._scrub(cause),
+            attempt + 1,
+            self.max_retries,
+            wait,
+        )
+        time.sleep(wait)
+
+    def _scrub(self, text: str) -> str:
+        for value in self._secrets:
+            text = text.replace(value, "***")
+        return text
 
     def _error(self, cause: str) -> LLMError:
-        for value in self._secrets:
-            cause = cause.replace(value, "***")
-        return LLMError(self.endpoint, cause)
+        return LLMError(self.endpoint, self._scrub(cause))
 
 
 def to_messages(system: str, user: str) -> list[ChatMessage]:
@@ -309,15 +383,38 @@ def is_retryable(error: Exception) -> bool:
     )
 
 
+def retry_after(error: Exception) -> float | None:
+    """Seconds the server asked us to wait (Retry-After or retry-after-ms), if it said."""
+    response = getattr(error, "response", None)
+    headers = getattr(response, "headers", None)
+    if not headers:
+        return None
+    with contextlib.suppress(TypeError, ValueError):
+        return max(0.0, float(headers.get("retry-after-ms")) / 1000)
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    with contextlib.suppress(ValueError):
+        return max(0.0, float(value))
+    with contextlib.suppress(TypeError, ValueError):  # the HTTP-date form
+        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+    return None
+
+
 def describe(error: Exception) -> str:
     if isinstance(error, openai.APITimeoutError):
         return "the request timed out"
     if isinstance(error, openai.APIConnectionError):
         return "could not connect (is the server running and the URL right?)"
-    if isinstance(error, openai.RateLimitError):
-        return "rate limited (HTTP 429)"
     if isinstance(error, openai.APIStatusError):
-        return f"HTTP {error.status_code}: {short(error.message)}"
+        # error.message repeats the whole body ("Error code: 500 - {...}"); the body's own message
+        # is what the server meant to say.
+        body = error.body
+        message = body.get("message") if isinstance(body, dict) else None
+        message = str(message or error.message)
+        return f"HTTP {error.status_code}: {short(message)}{STATUS_HINTS.get(error.status_code, '')}"
+    if isinstance(error, StreamCutOff):
+        return str(error)
     return f"{type(error).__name__}: {short(str(error))}"
 
 
