@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from paperlens.errors import CorpusError
+from paperlens.text import split_sentences
 from paperlens.types import Paper
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".json", ".csv")
@@ -45,7 +46,7 @@ def make_paper_id(title: str) -> str:
 
 def find_urls(text: str) -> list[str]:
     """Links in an abstract (code repositories, project pages), without trailing punctuation."""
-    found = [match.rstrip(".,;:") for match in URL.findall(text)]
+    found = [match.rstrip(".,;:!?") for match in URL.findall(text)]
     return list(dict.fromkeys(found))
 
 
@@ -54,9 +55,14 @@ def clean(text: str) -> str:
 
 
 def read_papers(paths: Iterable[Path]) -> list[Paper]:
-    """Read every supported file under `paths` and merge papers listed more than once."""
+    """Read every supported file under `paths` and merge papers listed more than once.
+
+    Files are read in name order whatever the order of `paths`, so the record that wins a
+    duplicate (and with it the paper's content hash) does not depend on how files were passed.
+    """
+    files = sorted(set(expand_paths(paths)), key=lambda file: (file.name, str(file)))
     papers: list[Paper] = []
-    for file in expand_paths(paths):
+    for file in files:
         papers.extend(read_file(file))
     return deduplicate(papers)
 
@@ -118,12 +124,12 @@ def read_listing(text: str, source: str) -> list[Paper]:
     date = paragraphs[date_at][1]
     body = paragraphs[date_at + 1 :]
     if len(body) % 2:
-        number, line = body[-1]
+        number, hint = odd_paragraph_hint(body)
         raise CorpusError(
             source,
             f"line {number}",
             f"odd number of paragraphs after the date line ({len(body)}): every title needs an "
-            f"abstract paragraph after it; check the paragraph starting {line[:60]!r}",
+            f"abstract paragraph after it; {hint}",
         )
     return [
         make_paper(
@@ -133,6 +139,33 @@ def read_listing(text: str, source: str) -> list[Paper]:
         )
         for (title_line, title), (_, abstract) in zip(body[0::2], body[1::2], strict=True)
     ]
+
+
+def looks_like_title(paragraph: str) -> bool:
+    """Titles are short and are not a run of sentences; abstracts are long prose."""
+    return len(paragraph) <= 300 and len(split_sentences(paragraph)) == 1
+
+
+def odd_paragraph_hint(body: list[tuple[int, str]]) -> tuple[int, str]:
+    """Where a title/abstract pairing first goes wrong, and what is probably missing there."""
+    pairs = [(body[i], body[i + 1] if i + 1 < len(body) else None) for i in range(0, len(body), 2)]
+    for (title_line, title), following in pairs:
+        if not looks_like_title(title):
+            return title_line, (
+                f"the paragraph at line {title_line} ({title[:60]!r}) reads like an abstract "
+                "without a title before it; add its title or remove it"
+            )
+        if following is None:
+            return title_line, (
+                f"the last title, at line {title_line} ({title[:60]!r}), has no abstract after it; "
+                "add its abstract or remove it"
+            )
+        if looks_like_title(following[1]):
+            return title_line, (
+                f"the title at line {title_line} ({title[:60]!r}) has no abstract after it "
+                f"(line {following[0]} looks like another title); add its abstract or remove it"
+            )
+    raise AssertionError("an odd count always leaves a paragraph without a partner")
 
 
 def read_csv(text: str, source: str) -> list[Paper]:
@@ -202,9 +235,9 @@ def make_paper(record: dict[str, Any], source: str, where: str) -> Paper:
             abstract=abstract,
             authors=as_list(record.get("authors"), separator=","),
             year=as_year(record.get("year")),
-            date=record.get("date") or None,
-            url=record.get("url") or None,
-            arxiv_id=str(record["arxiv_id"]) if record.get("arxiv_id") else None,
+            date=optional_text(record.get("date")),
+            url=optional_text(record.get("url")),
+            arxiv_id=optional_text(record.get("arxiv_id")),
             categories=as_list(record.get("categories"), separator=" "),
             sources=[source],
             code_urls=find_urls(abstract),
@@ -242,7 +275,8 @@ def snapshot_year(record: dict[str, Any]) -> int | None:
 
 
 def as_list(value: Any, separator: str) -> list[str]:
-    """Authors come as 'A, B and C'; arXiv categories as 'cs.LG stat.ML'; either may be a list."""
+    """Authors come as 'A, B and C'; arXiv categories as 'cs.LG stat.ML' (commas and semicolons
+    are accepted too); either may be a list."""
     if not value:
         return []
     if isinstance(value, list):
@@ -250,8 +284,19 @@ def as_list(value: Any, separator: str) -> list[str]:
     elif separator == ",":
         items = re.split(r",|\s+and\s+", str(value))
     else:
-        items = str(value).split()
+        items = re.split(r"[\s,;]+", str(value))
     return [clean(item) for item in items if item.strip()]
+
+
+def optional_text(value: Any) -> str | None:
+    """Optional text fields: strip them, and read blank CSV cells as missing."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got {type(value).__name__} {value!r}")
+    return value.strip() or None
 
 
 def as_year(value: Any) -> int | None:

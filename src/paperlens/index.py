@@ -6,12 +6,14 @@ The index has two halves that always change together:
   naming the embedding model. It is written to a fresh directory and swapped in at the end, so a
   failed ingest leaves the previous index intact.
 
-Ingest is incremental: chunk ids contain the paper's content hash, so unchanged papers keep
-their vectors, changed papers get new ones and the old ones are deleted.
+Ingest is incremental: chunk ids contain a hash of the chunk text, so unchanged papers keep
+their vectors, changed abstracts get new ones and the old ones are deleted once the new sidecar
+is in place.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -56,43 +58,77 @@ def chunk_paper(paper: Paper, count_tokens: Callable[[str], int], max_tokens: in
     """Title plus a window of whole abstract sentences, each window within the model's limit.
 
     Consecutive windows share one sentence so no statement loses its context at a boundary.
+    A chunk id is the paper id, a hash of the chunk text and the position: a chunk keeps its id
+    (and its vector) exactly as long as the text that was embedded stays the same, whatever
+    happens to the paper's other fields.
     """
+    title = fit_title(paper.title, count_tokens, max_tokens)
 
     def fits(window: list[str]) -> bool:
-        return count_tokens(chunk_text(paper.title, window)) <= max_tokens
+        return count_tokens(chunk_text(title, window)) <= max_tokens
 
     windows: list[list[str]] = []
     current: list[str] = []
-    for sentence in fit_sentences(paper, count_tokens, max_tokens):
+    for sentence in fit_sentences(title, paper.abstract, fits):
         if current and not fits([*current, sentence]):
             windows.append(current)
             current = current[-1:] if fits([current[-1], sentence]) else []
         current.append(sentence)
     windows.append(current)
-    return [
-        Chunk(
-            chunk_id=f"{paper.paper_id}-{paper.content_hash}-{position}",
-            paper_id=paper.paper_id,
-            position=position,
-            text=chunk_text(paper.title, window),
+    chunks = []
+    for position, window in enumerate(windows):
+        text = chunk_text(title, window)
+        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+        chunks.append(
+            Chunk(
+                chunk_id=f"{paper.paper_id}-{digest}-{position}",
+                paper_id=paper.paper_id,
+                position=position,
+                text=text,
+            )
         )
-        for position, window in enumerate(windows)
-    ]
+    return chunks
 
 
-def fit_sentences(paper: Paper, count_tokens: Callable[[str], int], max_tokens: int) -> list[str]:
+def fit_title(title: str, count_tokens: Callable[[str], int], max_tokens: int) -> str:
+    """The title as it heads each chunk: cut to half the budget when it is absurdly long."""
+    budget = max_tokens // 2
+    if count_tokens(title) <= budget:
+        return title
+    words = title.split()
+    return " ".join(words[: longest_prefix(words, lambda prefix: count_tokens(" ".join(prefix)) <= budget)])
+
+
+def fit_sentences(title: str, abstract: str, fits: Callable[[list[str]], bool]) -> list[str]:
     """Sentences, with any that alone would overflow a chunk cut into word runs that fit."""
-    room = max_tokens - count_tokens(paper.title) - 2
     pieces: list[str] = []
-    for sentence in split_sentences(paper.abstract):
+    for sentence in split_sentences(abstract):
         words = sentence.split()
-        while words and count_tokens(" ".join(words)) > room:
-            cut = max(1, len(words) * room // max(count_tokens(" ".join(words)), 1))
+        while words and not fits([" ".join(words)]):
+            cut = longest_prefix(words, lambda prefix: fits([" ".join(prefix)]))
+            if cut == 1 and not fits(words[:1]):  # one "word" too long by itself: cut it too
+                word = list(words[0])
+                cut_at = longest_prefix(word, lambda prefix: fits(["".join(prefix)]))
+                pieces.append("".join(word[:cut_at]))
+                words[0] = "".join(word[cut_at:])
+                continue
             pieces.append(" ".join(words[:cut]))
             words = words[cut:]
         if words:
             pieces.append(" ".join(words))
     return pieces
+
+
+def longest_prefix(words: list[str], fits: Callable[[list[str]], bool]) -> int:
+    """Length of the longest prefix of `words` that fits (at least one item), by bisection."""
+    low, high = 1, len(words)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(words[:middle]):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def chunk_text(title: str, sentences: list[str]) -> str:
@@ -116,6 +152,7 @@ class PaperIndex:
             paper.paper_id: paper for paper in read_jsonl(self.directory / "papers.jsonl", Paper)
         }
         self.chunks: list[Chunk] = read_jsonl(self.directory / "chunks.jsonl", Chunk)
+        self.chunk_ids: frozenset[str] = frozenset(chunk.chunk_id for chunk in self.chunks)
         self._bm25: bm25s.BM25 | None = None
         self._opened = False
 
@@ -209,9 +246,11 @@ class Ingester:
             self.store.open(self.signature, dimension, create=True)
         hashes = {paper.paper_id: paper.content_hash for paper in papers}
         self.store.add(new_chunks, vectors, hashes)
+        self.write_sidecar(papers, chunks, dimension)
+        # Only now that the new sidecar is in place: until here the old one is the index, and
+        # its chunks must stay (searches ignore chunks their sidecar does not know).
         wanted = {chunk.chunk_id for chunk in chunks}
         self.store.delete([chunk_id for chunk_id in stored if chunk_id not in wanted])
-        self.write_sidecar(papers, chunks, dimension)
         return self.report(papers, previous, chunks, new_chunks, time.perf_counter() - started)
 
     def previous_papers(self) -> dict[str, Paper]:

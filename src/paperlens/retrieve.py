@@ -81,7 +81,9 @@ class Retriever(BaseRetriever):
             raise ConfigError("Dense and hybrid search need an embedding model; use --mode bm25.")
         vector = self.embed_model.get_query_embedding(query)
         hits = self.index.vectors().query(vector, self.settings.candidates, allowed)
-        return group_by_paper(hits)
+        # Chunks the sidecar does not know are leftovers of an interrupted ingest: skip them.
+        known = self.index.chunk_ids
+        return group_by_paper([(paper_id, p) for paper_id, p in hits if p.chunk_id in known])
 
     def lexical(self, query: str, allowed: list[str] | None) -> list[Ranked]:
         bm25 = self.index.bm25

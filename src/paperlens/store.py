@@ -74,7 +74,10 @@ class ChromaStore:
         except StoreError:
             raise
         except Exception as error:
-            raise StoreError(f"Could not open collection {name!r} in the {self.location}: {error}") from None
+            hint = "" if create else " Build it with `paperlens ingest` (or `paperlens ingest --rebuild`)."
+            raise StoreError(
+                f"Could not open collection {name!r} in the {self.location}: {error}.{hint}"
+            ) from None
         stored = (collection.metadata or {}).get("embedding_model")
         if stored and stored != signature:
             raise IndexMismatchError(
