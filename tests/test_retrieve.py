@@ -165,7 +165,7 @@ def fuser(**settings: float) -> Retriever:
 def test_fuse_is_reciprocal_rank_fusion() -> None:
     dense = [ranked("A"), ranked("B"), ranked("C")]
     lexical = [ranked("B"), ranked("D")]
-    fused = fuser(rrf_k=60).fuse(dense, lexical)
+    fused = fuser(rrf_k=60, dense_weight=1.0, bm25_weight=1.0).fuse(dense, lexical)
     scores = {r.paper_id: r.score for r in fused}
     assert scores["A"] == pytest.approx(1 / 61)
     assert scores["B"] == pytest.approx(1 / 62 + 1 / 61)
@@ -174,12 +174,14 @@ def test_fuse_is_reciprocal_rank_fusion() -> None:
     assert [r.paper_id for r in fused] == ["B", "A", "D", "C"]
 
 
-def test_a_paper_found_by_both_beats_one_found_by_one() -> None:
+@pytest.mark.parametrize("settings", [{}, {"rrf_k": 60, "bm25_weight": 1.0}], ids=["defaults", "plain"])
+def test_a_paper_found_by_both_beats_one_found_by_one(settings: dict) -> None:
     # B is only third in each list but found by both; A and X top one list each.
     dense = [ranked("A"), ranked("Y"), ranked("B")]
     lexical = [ranked("X"), ranked("Z"), ranked("B")]
-    fused = fuser(rrf_k=60).fuse(dense, lexical)
+    fused = fuser(**settings).fuse(dense, lexical)
     assert fused[0].paper_id == "B"
+    assert {r.paper_id for r in fused} == {"A", "B", "X", "Y", "Z"}
 
 
 def test_fusion_weights_and_damping() -> None:
@@ -211,3 +213,25 @@ def test_llama_index_interface_returns_scored_nodes(retriever: Retriever) -> Non
     nodes = retriever.retrieve("pruning attention heads")
     assert nodes[0].node.metadata["paper_id"] == PRUNING
     assert nodes[0].score is not None and nodes[0].score > 0
+
+
+THREADS_SEEN: list[int] = []
+
+
+class ThreadRecordingEmbedding(HashEmbedding):
+    """Notes how many torch threads were allowed while it embedded a question."""
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        import torch
+
+        THREADS_SEEN.append(torch.get_num_threads())
+        return super()._get_query_embedding(query)
+
+
+def test_questions_are_embedded_on_one_thread_and_the_count_restored(shared_index: PaperIndex) -> None:
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    THREADS_SEEN.clear()
+    Retriever(shared_index, ThreadRecordingEmbedding(), RetrievalSettings()).search("pruning", mode="hybrid")
+    assert THREADS_SEEN == [1]
+    assert torch.get_num_threads() == before

@@ -152,7 +152,7 @@ class PaperIndex:
             paper.paper_id: paper for paper in read_jsonl(self.directory / "papers.jsonl", Paper)
         }
         self.chunks: list[Chunk] = read_jsonl(self.directory / "chunks.jsonl", Chunk)
-        self.chunk_ids: frozenset[str] = frozenset(chunk.chunk_id for chunk in self.chunks)
+        self.chunk_by_id: dict[str, Chunk] = {chunk.chunk_id: chunk for chunk in self.chunks}
         self._bm25: bm25s.BM25 | None = None
         self._opened = False
 

@@ -7,6 +7,8 @@ receives as a metadata filter and BM25 as a weight mask, so both search only all
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -79,11 +81,16 @@ class Retriever(BaseRetriever):
     def dense(self, query: str, allowed: list[str] | None) -> list[Ranked]:
         if self.embed_model is None:
             raise ConfigError("Dense and hybrid search need an embedding model; use --mode bm25.")
-        vector = self.embed_model.get_query_embedding(query)
-        hits = self.index.vectors().query(vector, self.settings.candidates, allowed)
-        # Chunks the sidecar does not know are leftovers of an interrupted ingest: skip them.
-        known = self.index.chunk_ids
-        return group_by_paper([(paper_id, p) for paper_id, p in hits if p.chunk_id in known])
+        vector = embed_query(self.embed_model, query)
+        nearest = self.index.vectors().nearest(vector, self.settings.candidates, allowed)
+        chunks = self.index.chunk_by_id
+        hits = [
+            (chunk.paper_id, Passage(chunk_id=chunk_id, text=chunk.text, score=similarity))
+            for chunk_id, similarity in nearest
+            # Chunks the sidecar does not know are leftovers of an interrupted ingest: skip them.
+            if (chunk := chunks.get(chunk_id)) is not None
+        ]
+        return group_by_paper(hits)
 
     def lexical(self, query: str, allowed: list[str] | None) -> list[Ranked]:
         bm25 = self.index.bm25
@@ -134,6 +141,29 @@ class Retriever(BaseRetriever):
             for hit in self.search(query_bundle.query_str)
             for p in hit.passages[:1]
         ]
+
+
+_QUERY_EMBEDDING = threading.Lock()
+
+
+def embed_query(embed_model: BaseEmbedding, query: str) -> list[float]:
+    """Embed one question with a single intra-op thread when the model runs on torch.
+
+    For one short text a second thread buys nothing, and when the cores are busy (an ingest,
+    an eval run, other users) OpenMP's spinning threads made a MiniLM question cost 160-1000 ms
+    instead of ~30 ms (measured on the 2-core machine, bench/retrieval.py). The thread count is
+    restored afterwards, under a lock, so batch embedding elsewhere keeps its threads.
+    """
+    torch = sys.modules.get("torch")  # only if a model already loaded it; never imported here
+    if torch is None:
+        return embed_model.get_query_embedding(query)
+    with _QUERY_EMBEDDING:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return embed_model.get_query_embedding(query)
+        finally:
+            torch.set_num_threads(threads)
 
 
 def group_by_paper(hits: list[tuple[str, Passage]]) -> list[Ranked]:

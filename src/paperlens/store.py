@@ -1,30 +1,24 @@
 """Chroma: the embedded PersistentClient by default, an HttpClient when a server is configured.
 
-Vectors go in and out through llama-index's `ChromaVectorStore`. The collection carries the
-embedding model's name and dimension in its metadata, so a store built with one model is never
-queried or extended with another.
+Vectors go in through llama-index's `ChromaVectorStore`; searches ask the Chroma collection for
+ids and distances only (the sidecar has the texts). The collection carries the embedding model's
+name and dimension in its metadata, so a store built with one model is never queried or extended
+with another.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 from pathlib import Path
 from typing import Any
 
 import chromadb
 from llama_index.core.schema import TextNode
-from llama_index.core.vector_stores.types import (
-    FilterOperator,
-    MetadataFilter,
-    MetadataFilters,
-    VectorStoreQuery,
-)
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from paperlens.config import ChromaSettings
 from paperlens.errors import IndexMismatchError, StoreError
-from paperlens.types import Chunk, Passage
+from paperlens.types import Chunk
 
 ADD_BATCH = 1000
 
@@ -130,26 +124,26 @@ class ChromaStore:
         for start in range(0, len(chunk_ids), ADD_BATCH):
             self.vectors.delete_nodes(node_ids=chunk_ids[start : start + ADD_BATCH])
 
-    def query(
+    def nearest(
         self, embedding: list[float], n: int, paper_ids: list[str] | None = None
-    ) -> list[tuple[str, Passage]]:
-        """Nearest chunks as (paper id, passage scored by cosine similarity)."""
-        filters = None
+    ) -> list[tuple[str, float]]:
+        """Ids of the `n` chunks nearest to `embedding`, with their cosine similarity, best first.
+
+        Chroma is asked for ids and distances only: fetching documents and metadata too cost
+        5-10x more per query (about 14 ms against 2-3 ms CPU for 100 chunks on this machine),
+        and the sidecar holds both already.
+        """
+        where: dict[str, Any] | None = None
         if paper_ids is not None:
             if not paper_ids:
                 return []
-            filters = MetadataFilters(
-                filters=[MetadataFilter(key="paper_id", value=paper_ids, operator=FilterOperator.IN)]
-            )
-        query = VectorStoreQuery(query_embedding=embedding, similarity_top_k=n, filters=filters)
+            where = {"paper_id": {"$in": list(paper_ids)}}
         try:
-            result = self.vectors.query(query)
+            result = self.vectors.client.query(
+                query_embeddings=[embedding], n_results=n, where=where, include=["distances"]
+            )
         except Exception as error:
             raise StoreError(f"The query to the {self.location} failed: {error}") from None
-        hits = []
-        for node, similarity in zip(result.nodes or [], result.similarities or [], strict=True):
-            # ChromaVectorStore reports exp(-distance); with cosine space distance = 1 - cos.
-            cosine = 1.0 + math.log(similarity) if similarity > 0 else -1.0
-            passage = Passage(chunk_id=node.node_id, text=node.get_content(), score=cosine)
-            hits.append((str(node.metadata["paper_id"]), passage))
-        return hits
+        ids, distances = result["ids"][0], (result["distances"] or [[]])[0]
+        # In cosine space Chroma's distance is 1 - cosine similarity.
+        return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(ids, distances, strict=True)]
