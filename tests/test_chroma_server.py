@@ -17,7 +17,6 @@ import chromadb
 import httpx
 import pytest
 
-from conftest import TINY_PAPERS, hash_settings
 from paperlens.config import ChromaSettings, Settings
 from paperlens.corpus import make_paper_id
 from paperlens.errors import IndexMismatchError, StoreError
@@ -29,6 +28,7 @@ from paperlens.store import ChromaStore
 pytestmark = pytest.mark.integration
 
 CHROMA = Path(sys.executable).with_name("chroma")
+TINY_PAPERS = Path(__file__).parent / "data" / "tiny_papers.jsonl"
 PRUNING = make_paper_id("Pruning Attention Heads in Transformers")
 TINY = [json.loads(line) for line in TINY_PAPERS.read_text(encoding="utf-8").splitlines()]
 
@@ -109,10 +109,12 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def server_settings(tmp_path: Path, chroma_port: int) -> Settings:
+def server_settings(settings: Settings, chroma_port: int) -> Settings:
     """Hash-embedder settings pointing at the server, with a collection of this test's own."""
-    chroma = ChromaSettings(host="127.0.0.1", port=chroma_port, collection=f"t-{uuid.uuid4().hex[:12]}")
-    return hash_settings(tmp_path, chroma=chroma)
+    settings.chroma = ChromaSettings(
+        host="127.0.0.1", port=chroma_port, collection=f"t-{uuid.uuid4().hex[:12]}"
+    )
+    return settings
 
 
 def ingest(settings: Settings, paths: list[Path], **kwargs: bool) -> IngestReport:
@@ -168,7 +170,7 @@ def test_server_collection_refuses_another_model(server_settings: Settings) -> N
         store.open("bundled:all-MiniLM-L6-v2", 384, create=False)
 
 
-def test_unreachable_server_is_a_store_error(tmp_path: Path) -> None:
-    settings = hash_settings(tmp_path, chroma=ChromaSettings(host="127.0.0.1", port=free_port()))
+def test_unreachable_server_is_a_store_error(settings: Settings) -> None:
+    settings.chroma = ChromaSettings(host="127.0.0.1", port=free_port())
     with pytest.raises(StoreError, match=r"127\.0\.0\.1"):
         ingest(settings, [TINY_PAPERS])

@@ -9,10 +9,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from conftest import TINY_PAPERS
 from paperlens.cli import app
 from paperlens.corpus import make_paper_id
 
+TINY_PAPERS = Path(__file__).parent / "data" / "tiny_papers.jsonl"
 PRUNING = make_paper_id("Pruning Attention Heads in Transformers")
 QUANT = make_paper_id("Quantization of Large Language Models to 4 Bits")
 

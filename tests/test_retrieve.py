@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from conftest import TINY_PAPERS, hash_settings
-from paperlens.config import RetrievalSettings
+from paperlens.config import EmbeddingSettings, RetrievalSettings, Settings
 from paperlens.corpus import make_paper_id
 from paperlens.errors import ConfigError
 from paperlens.index import Ingester, PaperIndex
@@ -13,6 +14,7 @@ from paperlens.providers import HashEmbedding
 from paperlens.retrieve import Ranked, Retriever
 from paperlens.types import Passage, SearchFilters
 
+TINY_PAPERS = Path(__file__).parent / "data" / "tiny_papers.jsonl"
 MODES = ["bm25", "dense", "hybrid"]
 PRUNING = make_paper_id("Pruning Attention Heads in Transformers")
 DISTILL = make_paper_id("Knowledge Distillation for Compact Image Classifiers")
@@ -29,7 +31,9 @@ FORECAST = make_paper_id("Time Series Forecasting with Linear Models")
 @pytest.fixture(scope="module")
 def shared_index(tmp_path_factory: pytest.TempPathFactory) -> PaperIndex:
     """The tiny corpus indexed once for this module; tests only read it."""
-    settings = hash_settings(tmp_path_factory.mktemp("tiny"))
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("tiny"), embedding=EmbeddingSettings(provider="hash")
+    )
     Ingester(settings, HashEmbedding(), progress=False).ingest([TINY_PAPERS])
     return PaperIndex.load(settings)
 
