@@ -61,11 +61,11 @@ class RetrievalSettings(Group):
     mode: RetrievalMode = Field(default="hybrid", description="bm25, dense or hybrid (fused).")
     k: int = Field(default=5, ge=1, le=100, description="Papers returned per question.")
     candidates: int = Field(
-        default=50, ge=1, le=1000, description="Chunks fetched from each retriever before fusion."
+        default=100, ge=1, le=1000, description="Chunks fetched from each retriever before fusion."
     )
-    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion damping constant.")
+    rrf_k: int = Field(default=20, ge=1, description="Reciprocal rank fusion damping constant.")
     dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the fusion.")
-    bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    bm25_weight: float = Field(default=2.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
     passages_per_paper: int = Field(
         default=2, ge=1, le=10, description="Best passages kept with each paper result."
     )
