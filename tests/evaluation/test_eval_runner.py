@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from eval_fakes import QUESTIONS, FakeAssistant
+from eval_fakes import QUESTIONS, FakeAssistant, make_answer, scripted_answers
 
 from fakes import scripted_client
 from paperlens.config import Settings
@@ -111,6 +111,23 @@ def test_question_errors_are_recorded_and_the_run_goes_on(settings: Settings, da
     results = by_id(run)
     assert results["q2"].error == "The question is too long." and results["q2"].answer is None
     assert results["q1"].answer and run.summary["meta"]["counts"]["errors"] == 1
+
+
+def test_search_rejections_are_recorded_too(settings: Settings, dataset: Dataset) -> None:
+    class Strict(FakeAssistant):
+        def search(self, query, k=None, mode=None, filters=None):  # type: ignore[no-untyped-def]
+            raise QuestionError("Empty question.")
+
+    results = run_eval(Strict(settings), dataset, RunOptions()).results
+    assert all(r.error == "Empty question." and not r.metrics for r in results)
+
+
+def test_a_refusal_earns_no_key_facts(settings: Settings, dataset: Dataset) -> None:
+    q1 = dataset.questions[0].question
+    answers = scripted_answers()
+    answers[q1] = make_answer(q1, text="Not stated. Closest: ResNet-50 at 77.33%", refused=True)
+    result = by_id(run_eval(FakeAssistant(settings, answers=answers), dataset, RunOptions()))["q1"]
+    assert result.metrics["key_fact_recall"] == 0.0 and result.metrics["false_refusal_rate"] == 1.0
 
 
 def test_progress_is_reported_per_question(fake_assistant: FakeAssistant, dataset: Dataset) -> None:

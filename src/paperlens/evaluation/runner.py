@@ -54,16 +54,15 @@ class EvalRunner:
         return results
 
     def evaluate(self, gold: GoldQuestion) -> QuestionResult:
+        """One question; a question the assistant rejects is recorded as an error, not fatal."""
         result = QuestionResult.start(gold)
-        self.rank(gold, result)
-        if self.options.retrieval_only:
-            return result
         try:
-            answer = self.assistant.ask(gold.question, k=self.options.k, mode=self.options.mode)
+            self.rank(gold, result)
+            if not self.options.retrieval_only:
+                answer = self.assistant.ask(gold.question, k=self.options.k, mode=self.options.mode)
+                self.score_answer(gold, answer, result)
         except QuestionError as error:
             result.error = str(error)
-            return result
-        self.score_answer(gold, answer, result)
         return result
 
     def rank(self, gold: GoldQuestion, result: QuestionResult) -> None:

@@ -36,6 +36,13 @@ def answer_body(answer: Answer) -> str:
     return text.strip()
 
 
+def fact_recall(answer: Answer, gold: GoldQuestion) -> float | None:
+    """Key-fact recall; a refusal scores 0 even when the titles it lists happen to match."""
+    if answer.refused and gold.key_facts:
+        return 0.0
+    return key_fact_recall(answer_body(answer), gold.key_facts)
+
+
 def answer_metrics(answer: Answer, gold: GoldQuestion) -> Metrics:
     """Citation, fact and refusal metrics of one answer."""
     context = [hit.paper_id for hit in answer.retrieved]
@@ -46,6 +53,6 @@ def answer_metrics(answer: Answer, gold: GoldQuestion) -> Metrics:
         "cited_paper_precision": cite.cited_paper_precision(answer, gold.gold_paper_ids),
         "cited_paper_recall": cite.cited_paper_recall(answer, gold.gold_paper_ids),
         "citation_support_rate": cite.citation_support_rate(answer),
-        "key_fact_recall": key_fact_recall(answer_body(answer), gold.key_facts),
+        "key_fact_recall": fact_recall(answer, gold),
         **refusal_metrics(answer.refused, gold.answerable),
     }
