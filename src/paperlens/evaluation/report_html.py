@@ -57,7 +57,10 @@ def num(value: float | None, name: str = "") -> str:
 def meta_table(meta: dict[str, Any]) -> str:
     keys = [k for k in meta if k not in {"counts", "options", "judge_stats"}]
     rows = [[f"<td>{e(k)}</td>", f"<td>{e(meta[k])}</td>"] for k in keys]
-    rows.append(["<td>counts</td>", f"<td>{e(meta.get('counts'))}</td>"])
+    counts = meta.get("counts", {})
+    by_type = ", ".join(f"{t} {n}" for t, n in counts.get("by_type", {}).items())
+    described = f"{counts.get('questions')} questions ({by_type}), {counts.get('errors')} errors"
+    rows.append(["<td>counts</td>", f"<td>{e(described)}</td>"])
     return '<table class="meta">' + "".join("<tr>" + "".join(r) + "</tr>" for r in rows) + "</table>"
 
 
