@@ -1,16 +1,172 @@
-"""Wires everything together: settings -> models -> index -> retriever -> answers."""
+"""Wires everything together: settings -> models -> index -> retriever -> answers.
+
+A question travels: `Assistant.stream` validates it, `Condenser` turns a follow-up into a
+standalone question, `Retriever.search` finds papers (Chroma + BM25), `AnswerEngine` refuses,
+extracts or generates, and checks the citations.
+"""
 
 from __future__ import annotations
 
-from paperlens.config import Settings
+import time
+from collections.abc import Iterator
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from paperlens.answer import ANSWER_PROMPTS, AnswerEngine, Context, ms_since
+from paperlens.config import RetrievalMode, Settings
+from paperlens.conversation import Condenser, validate_question
+from paperlens.evidence import SentenceBank
 from paperlens.index import PaperIndex
+from paperlens.prompts import PromptLibrary
+from paperlens.providers import LLMClient, make_embedding, make_llm
+from paperlens.relevance import Vocabulary
 from paperlens.retrieve import Retriever
+from paperlens.support import SupportChecker
+from paperlens.types import Answer, Delta, PaperHit, SearchFilters, Turn
+
+Stream = Iterator[Delta | Answer]
 
 
 def build_retriever(settings: Settings, need_embedder: bool = True) -> Retriever:
     """A retriever over the built index; BM25-only searches skip loading the embedding model."""
-    from paperlens.providers import make_embedding
-
     index = PaperIndex.load(settings)
     embed_model = make_embedding(settings.embedding) if need_embedder else None
     return Retriever(index, embed_model, settings.retrieval)
+
+
+class Assistant:
+    def __init__(
+        self, settings: Settings, retriever: Retriever, engine: AnswerEngine, condenser: Condenser
+    ) -> None:
+        self.settings, self.retriever, self.engine, self.condenser = settings, retriever, engine, condenser
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings | None = None,
+        *,
+        embed_model: BaseEmbedding | None = None,
+        llm: LLMClient | None = None,
+    ) -> Assistant:
+        """Build everything from settings; pass `embed_model` or `llm` to use your own."""
+        settings = settings or Settings()
+        prompts = PromptLibrary.load(settings.prompts_dir, ANSWER_PROMPTS)  # fail fast on a bad prompt
+        index = PaperIndex.load(settings)
+        embed_model = embed_model or make_embedding(settings.embedding)
+        llm = llm or make_llm(settings.llm)
+        bank = SentenceBank(embed_model)
+        judge = llm if settings.answer.llm_support_check else None
+        checker = SupportChecker(bank, settings.answer.support_threshold, judge, prompts)
+        vocabulary = Vocabulary.from_bm25(index.bm25, len(index.chunks))
+        engine = AnswerEngine(llm, prompts, bank, checker, vocabulary, settings.answer)
+        condenser = Condenser(llm, prompts, settings.answer.history_turns)
+        return cls(settings, Retriever(index, embed_model, settings.retrieval), engine, condenser)
+
+    @property
+    def index(self) -> PaperIndex:
+        return self.retriever.index
+
+    @property
+    def llm(self) -> LLMClient | None:
+        return self.engine.llm
+
+    @property
+    def mode(self) -> str:
+        return self.engine.mode
+
+    @property
+    def model_name(self) -> str:
+        return self.engine.model_name
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        mode: RetrievalMode | None = None,
+        filters: SearchFilters | None = None,
+    ) -> list[PaperHit]:
+        query = validate_question(query, self.settings.answer.max_question_chars)
+        return self.retriever.search(query, k=k, mode=mode, filters=filters)
+
+    def ask(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: SearchFilters | None = None,
+        k: int | None = None,
+        mode: RetrievalMode | None = None,
+    ) -> Answer:
+        return final(self.stream(question, history, filters, k, mode))
+
+    def stream(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: SearchFilters | None = None,
+        k: int | None = None,
+        mode: RetrievalMode | None = None,
+    ) -> Stream:
+        """Deltas of answer text, then the checked Answer."""
+        started = time.perf_counter()
+        question = validate_question(question, self.settings.answer.max_question_chars)
+        followup = self.condenser.condense(question, history or [])
+        timings = {"condense_ms": ms_since(started)}
+        if followup.focus:
+            filters = (filters or SearchFilters()).model_copy(update={"paper_ids": followup.focus})
+            k = len(followup.focus)
+        retrieving = time.perf_counter()
+        hits = self.retriever.search(followup.standalone, k=k, mode=mode, filters=filters)
+        timings["retrieve_ms"] = ms_since(retrieving)
+        ctx = self.context(question, followup.standalone, hits, timings, pinned=bool(followup.focus))
+        yield from with_total(self.engine.answer(ctx), started)
+
+    def summarize_paper(self, paper_id: str) -> Answer:
+        return final(self.stream_paper_summary(paper_id))
+
+    def stream_paper_summary(self, paper_id: str) -> Stream:
+        started = time.perf_counter()
+        paper = self.index.paper(paper_id)
+        hit = PaperHit(paper_id=paper.paper_id, title=paper.title, score=1.0, rank=1)
+        ctx = self.context(f"Summarize: {paper.title}", paper.title, [hit], {}, pinned=True)
+        yield from with_total(self.engine.summarize_paper(ctx), started)
+
+    def summarize_topic(
+        self, topic: str, k: int | None = None, filters: SearchFilters | None = None
+    ) -> Answer:
+        return final(self.stream_topic_summary(topic, k, filters))
+
+    def stream_topic_summary(
+        self, topic: str, k: int | None = None, filters: SearchFilters | None = None
+    ) -> Stream:
+        started = time.perf_counter()
+        topic = validate_question(topic, self.settings.answer.max_question_chars)
+        hits = self.retriever.search(topic, k=k or max(self.settings.retrieval.k, 8), filters=filters)
+        ctx = self.context(f"Summarize the work on {topic}", topic, hits, {"retrieve_ms": ms_since(started)})
+        yield from with_total(self.engine.summarize_topic(ctx, topic), started)
+
+    def context(
+        self,
+        question: str,
+        standalone: str,
+        hits: list[PaperHit],
+        timings: dict[str, float],
+        pinned: bool = False,
+    ) -> Context:
+        papers = [self.index.papers[hit.paper_id] for hit in hits]
+        return Context(question, standalone, hits, papers, pinned=pinned, timings=timings)
+
+
+def with_total(stream: Stream, started: float) -> Stream:
+    for item in stream:
+        if isinstance(item, Answer):
+            item.timings["total_ms"] = ms_since(started)
+        yield item
+
+
+def final(stream: Stream) -> Answer:
+    answer = None
+    for item in stream:
+        if isinstance(item, Answer):
+            answer = item
+    assert answer is not None, "every stream ends with an Answer"
+    return answer

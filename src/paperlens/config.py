@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 RetrievalMode = Literal["bm25", "dense", "hybrid"]
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # prompts/ and eval/ ship beside src/
 
 
 class Group(BaseModel):
@@ -106,10 +107,17 @@ class LLMSettings(Group):
 
 class AnswerSettings(Group):
     min_relevance: float = Field(
-        default=0.35,
+        default=0.3,
         description=(
             "Best passage cosine similarity below which the collection is judged to have "
             "nothing on the question (calibrated on eval/questions.jsonl)."
+        ),
+    )
+    clear_relevance: float = Field(
+        default=0.5,
+        description=(
+            "Papers this close are about the question even when it names something no paper "
+            "mentions; below it, an unknown name (e.g. a model not in the collection) means refusal."
         ),
     )
     min_sentence_score: float = Field(
@@ -154,8 +162,8 @@ class Settings(BaseSettings):
     index_dir: Path | None = Field(
         default=None, description="Embedded Chroma store and BM25 sidecar (default: data_dir/index)."
     )
-    prompts_dir: Path = Field(default=Path("prompts"), description="Prompt template files.")
-    eval_dir: Path = Field(default=Path("eval"), description="Gold questions and baselines.")
+    prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts", description="Prompt template files.")
+    eval_dir: Path = Field(default=PROJECT_ROOT / "eval", description="Gold questions and baselines.")
     embedding: EmbeddingSettings = EmbeddingSettings()
     chroma: ChromaSettings = ChromaSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

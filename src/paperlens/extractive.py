@@ -1,0 +1,95 @@
+"""Offline answers: the abstract sentences that best answer the question, each cited.
+
+Sentences are scored against the question, not taken from the top of each abstract: the score
+mixes meaning (cosine similarity of embeddings) and wording (share of the question's content
+words the sentence contains). The best ones are kept without near-duplicates, at most a few per
+paper so multi-paper questions see several papers, then shown in paper order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from paperlens.evidence import SentenceBank
+from paperlens.text import content_stems
+from paperlens.types import Paper
+
+MEANING_WEIGHT, WORDING_WEIGHT = 0.6, 0.4
+APPROACH_BONUS = 0.05  # "we propose X" names the method: the sentence readers look for first
+NUMBER_BONUS = 0.05  # "how many ...?" is answered by a sentence with a number in it
+DUPLICATE_COSINE = 0.92
+QUANTITY_QUESTION = re.compile(
+    r"\bhow (many|much|large|big|long|fast|high|low|small)\b|\bwhat (accuracy|error|speed|size|number)"
+    r"|\b(accuracy|perplexity|error rate|speed-?up|throughput|parameters?|tokens)\b",
+    re.I,
+)
+DIGIT = re.compile(r"\d")
+APPROACH = re.compile(
+    r"\bwe (propose|introduce|present|develop|design|describe|build|devise|formulate)"
+    r"|\b(this|our) (paper|work|method|approach|framework|model|system)\b|\bin this (paper|work)\b",
+    re.I,
+)
+
+
+@dataclass
+class Candidate:
+    source: int  # source number (1-based position of the paper among the retrieved ones)
+    position: int  # index of the sentence in its abstract
+    text: str
+    score: float
+    vector: np.ndarray
+
+
+def score_sentences(question: str, papers: list[Paper], bank: SentenceBank) -> list[Candidate]:
+    """Every sentence of the given abstracts, scored against the question, best first."""
+    query = bank.embed_query(question)
+    asked = content_stems(question)
+    wants_number = bool(QUANTITY_QUESTION.search(question))
+    candidates = []
+    for source, entry in enumerate(bank.get_many(papers), 1):
+        similarities = entry.vectors @ query
+        for position, (text, vector, cosine) in enumerate(
+            zip(entry.sentences, entry.vectors, similarities, strict=True)
+        ):
+            wording = len(asked & content_stems(text)) / len(asked) if asked else 0.0
+            score = MEANING_WEIGHT * float(cosine) + WORDING_WEIGHT * wording
+            score += APPROACH_BONUS if APPROACH.search(text) else 0.0
+            score += NUMBER_BONUS if wants_number and DIGIT.search(text) else 0.0
+            candidates.append(Candidate(source, position, text, score, vector))
+    return sorted(candidates, key=lambda c: -c.score)
+
+
+def select(
+    candidates: list[Candidate], min_score: float, max_sentences: int, per_paper: int = 2
+) -> list[Candidate]:
+    """The best sentences above `min_score`, no near-duplicates, in paper then abstract order."""
+    chosen: list[Candidate] = []
+    for candidate in candidates:
+        if candidate.score < min_score or len(chosen) == max_sentences:
+            break
+        if sum(c.source == candidate.source for c in chosen) >= per_paper:
+            continue
+        if any(float(c.vector @ candidate.vector) > DUPLICATE_COSINE for c in chosen):
+            continue
+        chosen.append(candidate)
+    return sorted(chosen, key=lambda c: (c.source, c.position))
+
+
+def cite(sentence: str, number: int) -> str:
+    """Put the marker before the closing punctuation: 'It works [2].'"""
+    body = sentence.rstrip()
+    if body and body[-1] in ".!?":
+        return f"{body[:-1]} [{number}]{body[-1]}"
+    return f"{body} [{number}]"
+
+
+def extractive_text(chosen: list[Candidate], papers: list[Paper]) -> str:
+    """Quoted sentences grouped under their paper's title, each cited with its source number."""
+    blocks = []
+    for source in dict.fromkeys(c.source for c in chosen):
+        lines = [f"- {cite(c.text, c.source)}" for c in chosen if c.source == source]
+        blocks.append(f"**{papers[source - 1].title}**\n" + "\n".join(lines))
+    return "\n\n".join(blocks)

@@ -1,0 +1,87 @@
+"""Does the collection answer this at all? Signals used before and after picking sentences.
+
+Three signals, each cheap and explainable:
+- closeness: the best chunk's cosine similarity to the question (`answer.min_relevance`);
+- unknown names: a name in the question (LoRA, Chinchilla, AlphaFold2) that no paper in the
+  collection mentions means the collection has nothing on it, however close the topic;
+- missing detail: when the question names a paper (shares a rare title word with it) but the
+  rest of what it asks (the learning rate, the GPU hours) appears nowhere in that abstract,
+  the paper is about the topic but does not state the detail.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import bm25s
+
+from paperlens.text import STOPWORDS, content_stems, stem
+
+TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-–]*[A-Za-z0-9]")
+NAME_LIKE = re.compile(
+    r"^(?=.*[A-Za-z].*[A-Za-z])(?:[A-Z][a-z]+|.*[a-z][A-Z].*|[A-Z0-9\-]{2,}|.*[A-Za-z]\d.*)$"
+)
+DETAIL_QUESTION = re.compile(
+    r"^\s*(what|how (many|much|large|big|long|fast|high|low|well|accurate)|when|who|"
+    r"which (value|values|dataset|datasets|benchmark|benchmarks|optimizer|hyperparameters?))\b",
+    re.IGNORECASE,
+)
+RARE_SHARE = 0.01  # a title word in at most 1% of chunks (or 3) identifies a paper
+MIN_DETAIL_COVERAGE = 0.5
+
+
+class Vocabulary:
+    """The collection's words (stemmed, as BM25 indexed them) and how many chunks hold each."""
+
+    def __init__(self, chunk_counts: dict[str, int], total_chunks: int) -> None:
+        self.counts, self.total = chunk_counts, max(total_chunks, 1)
+        self.parts = {part for term in chunk_counts for part in re.split(r"[-–]", term) if part}
+
+    @classmethod
+    def from_bm25(cls, bm25: bm25s.BM25, total_chunks: int) -> Vocabulary:
+        indptr = bm25.scores["indptr"]
+        counts = {term: int(indptr[i + 1] - indptr[i]) for term, i in bm25.vocab_dict.items() if term}
+        return cls(counts, total_chunks)
+
+    def knows(self, word: str) -> bool:
+        word = word.lower()
+        if stem(word) in self.counts or word in self.counts:
+            return True
+        parts = [p for p in re.split(r"[-–]", word) if p]
+        return len(parts) > 1 and all(p in self.parts or stem(p) in self.parts for p in parts)
+
+    def is_rare(self, term: str) -> bool:
+        return 0 < self.counts.get(term, 0) <= max(3, math.ceil(RARE_SHARE * self.total))
+
+
+def unknown_names(question: str, vocabulary: Vocabulary) -> list[str]:
+    """Names in the question (not its first word) that no paper in the collection contains."""
+    names = [
+        m.group(0)
+        for m in TOKEN.finditer(question)
+        if m.start() > 0 and NAME_LIKE.match(m.group(0)) and m.group(0).lower() not in STOPWORDS
+    ]
+    return list(dict.fromkeys(name for name in names if not vocabulary.knows(name)))
+
+
+def missing_detail(question: str, title: str, abstract: str, vocabulary: Vocabulary) -> bool:
+    """True when a question asking for a detail names this paper (shares a rare word with it)
+    but the rest of what it asks appears nowhere in the abstract."""
+    if not DETAIL_QUESTION.match(question):
+        return False  # "which papers ...", "summarize ...": not a request for one detail
+    asked = loose_stems(question)
+    paper = loose_stems(f"{title} {abstract}")
+    naming = {term for term in asked & paper if vocabulary.is_rare(term)}
+    if not naming:
+        return False  # the question does not single out this paper
+    detail = asked - naming - loose_stems(title)
+    if not detail:
+        return False
+    return len(detail & paper) / len(detail) < MIN_DETAIL_COVERAGE
+
+
+def loose_stems(text: str) -> set[str]:
+    """Content stems plus the parts of hyphenated words, so 'ImageNet' meets 'ImageNet-1k'."""
+    stems = content_stems(text)
+    return stems | {stem(part) for term in stems for part in term.split("-") if len(part) > 1}

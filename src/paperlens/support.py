@@ -1,0 +1,102 @@
+"""Does the paper a sentence cites actually say it? A support score for every cited sentence.
+
+Offline the score blends two signals against the cited abstracts:
+- meaning: the best cosine similarity between the sentence and any one abstract sentence;
+- wording: the share of the sentence's content words (stemmed) that the abstracts contain.
+Numbers are strict: a number the abstracts never mention halves the score, since invented
+figures are the most damaging unsupported claims. With an LLM configured and
+`answer.llm_support_check` on, the LLM's verdict decides `supported` as well.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from paperlens.citations import AnswerSentence
+from paperlens.errors import LLMError
+from paperlens.evidence import SentenceBank
+from paperlens.prompts import PromptLibrary
+from paperlens.providers import LLMClient
+from paperlens.text import content_stems
+from paperlens.types import Paper, SentenceCheck
+
+NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
+COSINE_FLOOR, COSINE_SPAN = 0.3, 0.5  # cosine 0.3 -> no support by meaning, 0.8 -> full
+
+
+def numbers_in(text: str) -> set[str]:
+    return set(NUMBER.findall(text.replace(",", "")))
+
+
+class SupportChecker:
+    def __init__(
+        self,
+        bank: SentenceBank,
+        threshold: float,
+        llm: LLMClient | None = None,
+        prompts: PromptLibrary | None = None,
+    ) -> None:
+        self.bank, self.threshold, self.llm, self.prompts = bank, threshold, llm, prompts
+
+    def check(self, sentences: Sequence[AnswerSentence], sources: dict[int, Paper]) -> list[SentenceCheck]:
+        """One SentenceCheck per sentence; `sources` maps display numbers to papers."""
+        cited = [s for s in sentences if any(n in sources for n in s.citations)]
+        vectors = self.bank.embed([s.text for s in cited])
+        by_text = {id(s): v for s, v in zip(cited, vectors, strict=True)}
+        checks = []
+        for sentence in sentences:
+            numbers = [n for n in sentence.citations if n in sources]
+            if not numbers:
+                checks.append(SentenceCheck(text=sentence.text, citations=sentence.citations))
+                continue
+            vector = by_text[id(sentence)]
+            support, evidence = self.score(sentence.text, vector, [sources[n] for n in numbers])
+            per_citation = {n: round(self.score(sentence.text, vector, [sources[n]])[0], 3) for n in numbers}
+            checks.append(
+                SentenceCheck(
+                    text=sentence.text,
+                    citations=numbers,
+                    support=round(support, 3),
+                    supported=support >= self.threshold,
+                    evidence=evidence,
+                    citation_support=per_citation,
+                )
+            )
+        if self.llm is not None and self.prompts is not None:
+            self.ask_llm(checks, sources)
+        return checks
+
+    def score(self, claim: str, vector: np.ndarray, papers: list[Paper]) -> tuple[float, str | None]:
+        """Support of `claim` by `papers` together, in 0..1, and the best matching sentence."""
+        entries = self.bank.get_many(papers)
+        sentences = [s for e in entries for s in e.sentences]
+        similarities = np.concatenate([e.vectors @ vector for e in entries])
+        best = int(np.argmax(similarities))
+        meaning = float(np.clip((similarities[best] - COSINE_FLOOR) / COSINE_SPAN, 0, 1))
+        source_text = " ".join(f"{p.title} {p.abstract}" for p in papers)
+        claim_stems = content_stems(claim)
+        wording = len(claim_stems & content_stems(source_text)) / len(claim_stems) if claim_stems else 0.0
+        score = 0.5 * meaning + 0.5 * wording
+        if numbers_in(claim) - numbers_in(source_text):
+            score *= 0.5
+        return score, sentences[best]
+
+    def ask_llm(self, checks: list[SentenceCheck], sources: dict[int, Paper]) -> None:
+        """Let the LLM judge each cited sentence; on LLM failure keep the offline verdicts."""
+        assert self.llm is not None and self.prompts is not None
+        for check in checks:
+            if not check.citations:
+                continue
+            cited = "\n\n".join(f"[{n}] {sources[n].title}\n{sources[n].abstract}" for n in check.citations)
+            prompt = self.prompts.render("support_check", sentence=check.text, sources=cited)
+            try:
+                reply = self.llm.chat(self.prompts.render("system"), prompt)
+            except LLMError:
+                return
+            verdict = reply.strip().upper()
+            if verdict.startswith(("SUPPORTED", "NOT SUPPORTED", "UNSUPPORTED")):
+                check.supported = verdict.startswith("SUPPORTED")
+                check.method = "llm"
