@@ -1,0 +1,197 @@
+"""Fixtures for the web app tests: a fake assistant, its handlers, and apps served on free
+loopback ports (in a thread for the fake, in a separate `app.py` process for the real one)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from paperlens.config import AppSettings, EmbeddingSettings, Settings
+from paperlens.ui import AssistantProvider, ChatSession, Handlers, launch
+
+from .fake_assistant import FakeAssistant
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, seconds: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the app exited with code {process.returncode} before serving")
+        try:
+            if httpx.get(f"{url}/gradio_api/info", timeout=2).status_code in (200, 401):
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    raise TimeoutError(f"{url} did not come up within {seconds:.0f} s")
+
+
+def fake_settings(root: Path, **app: object) -> Settings:
+    return Settings(data_dir=root, eval_dir=root / "eval", app=AppSettings(port=free_port(), **app))  # type: ignore[arg-type]
+
+
+@contextmanager
+def served(assistant: object, settings: Settings) -> Iterator[str]:
+    """The app over `assistant`, in this process, on the port in `settings`."""
+    provider = AssistantProvider.ready(assistant)  # type: ignore[arg-type]
+    demo = launch(settings, provider, prevent_thread_lock=True, quiet=True)
+    try:
+        url = f"http://127.0.0.1:{settings.app.port}"
+        wait_until_up(url, 30)
+        yield url
+    finally:
+        demo.close()
+
+
+@contextmanager
+def app_process(env: dict[str, str], log_path: Path, port: int) -> Iterator[str]:
+    """`python app.py` as its own process; stopped by its pid afterwards."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(url, 240, process)
+            yield url
+        except (RuntimeError, TimeoutError) as error:
+            raise RuntimeError(f"{error}; app log:\n{log_path.read_text(errors='replace')[-3000:]}") from None
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def settings_env(settings: Settings, port: int) -> dict[str, str]:
+    """The environment that makes `app.py` use `settings` (paths) on `port`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERLENS_", "OPENAI_"))}
+    env.update(
+        {
+            "PAPERLENS_DATA_DIR": str(settings.data_dir),
+            "PAPERLENS_PAPERS_DIR": str(settings.papers_path),
+            "PAPERLENS_PROMPTS_DIR": str(settings.prompts_dir),
+            "PAPERLENS_EVAL_DIR": str(settings.eval_dir),
+            "PAPERLENS_EMBEDDING_PROVIDER": settings.embedding.provider,
+            "PAPERLENS_APP_PORT": str(port),
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "NO_PROXY": "127.0.0.1,localhost",
+        }
+    )
+    return env
+
+
+def real_assistant_available() -> bool:
+    try:
+        from paperlens.assistant import Assistant  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_real_assistant = pytest.mark.skipif(
+    not real_assistant_available(), reason="paperlens.assistant.Assistant has not landed yet"
+)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Like the root fixture's settings, but eval runs are read from (and written to) tmp_path."""
+    return Settings(
+        data_dir=tmp_path,
+        prompts_dir=ROOT / "prompts",
+        eval_dir=tmp_path / "eval",
+        embedding=EmbeddingSettings(provider="hash"),
+    )
+
+
+@pytest.fixture
+def fake(settings: Settings) -> FakeAssistant:
+    return FakeAssistant(settings)
+
+
+@pytest.fixture
+def handlers(fake: FakeAssistant, settings: Settings) -> Handlers:
+    return Handlers(AssistantProvider.ready(fake), settings)
+
+
+@pytest.fixture
+def session() -> ChatSession:
+    return ChatSession()
+
+
+# ---------------------------------------------------------------- the real assistant
+
+TINY_PAPERS = ROOT / "tests" / "data" / "tiny_papers.jsonl"
+XSS_RECORD = {
+    "title": "Escaping <b onmouseover=\"window.pwned='title'\">untrusted</b> abstracts in <i>search</i>",
+    "abstract": (
+        "Untrusted abstracts such as <img src=x onerror=\"window.pwned='img'\"> and "
+        "<script>window.pwned='script'</script> must render as plain text in paper search interfaces. "
+        "Our sanitizer escapes every untrusted abstract before display and blocks all script injection "
+        "attacks on our benchmark. Code is at https://github.com/example/escape."
+    ),
+    "year": 2024,
+    "authors": "M. Allory",
+}
+
+
+@pytest.fixture(scope="session")
+def real_app(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python app.py` over the real corpus (extractive mode), one process per test session."""
+    if not real_assistant_available():
+        pytest.skip("paperlens.assistant.Assistant has not landed yet")
+    port = free_port()
+    log = tmp_path_factory.mktemp("real-app") / "app.log"
+    with app_process(settings_env(real_settings, port), log, port) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def untrusted_app(bundled_embedding: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real assistant over the tiny corpus plus a paper whose title and abstract carry HTML
+    and script payloads."""
+    if not real_assistant_available():
+        pytest.skip("paperlens.assistant.Assistant has not landed yet")
+    from paperlens.assistant import Assistant
+    from paperlens.index import Ingester
+
+    root = tmp_path_factory.mktemp("untrusted-corpus")
+    papers = root / "papers"
+    papers.mkdir()
+    shutil.copy(TINY_PAPERS, papers / "tiny_papers.jsonl")
+    (papers / "untrusted.jsonl").write_text(json.dumps(XSS_RECORD) + "\n", encoding="utf-8")
+    settings = Settings(
+        data_dir=root,
+        papers_dir=papers,
+        prompts_dir=ROOT / "prompts",
+        eval_dir=root / "eval",
+        app=AppSettings(port=free_port()),
+    )
+    Ingester(settings, bundled_embedding, progress=False).ingest([papers])
+    with served(Assistant.from_settings(settings, embed_model=bundled_embedding), settings) as url:
+        yield url
