@@ -92,7 +92,7 @@ def open_index(settings: Any, workdir: Path) -> tuple[Any, Any, str]:
     try:
         return PaperIndex.load(settings), embed_model, str(settings.index_path)
     except IndexMissingError:
-        papers = settings.papers_path
+        papers = settings.papers_path if settings.papers_path.exists() else ROOT / "data" / "papers"
         settings = settings.model_copy(update={"data_dir": workdir, "papers_dir": papers, "index_dir": None})
         print(f"No index in the data dir: building one from {papers} in {workdir} …", file=sys.stderr)
         report = Ingester(settings, embed_model, progress=True).ingest([papers])
@@ -147,7 +147,7 @@ def print_table(result: dict[str, Any], title: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left")
+    table = Table()
     table.add_column("group (n)")
     table.add_column("metric")
     for mode in MODES:
@@ -165,6 +165,7 @@ def print_table(result: dict[str, Any], title: str) -> None:
         values = [result["latency_ms"][mode][stat] for mode in MODES]
         table.add_row("latency (warm)" if i == 0 else "", label, *(f"{v:.1f}" for v in values))
     console = Console(width=max(100, Console().width))
+    console.print(title, highlight=False)
     console.print(table)
     load = ", ".join(f"{value:.1f}" for value in result["load_average"])
     console.print(
@@ -184,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from paperlens.config import Settings
+    from paperlens.errors import PaperlensError
     from paperlens.retrieve import Retriever
 
     settings = Settings()
@@ -191,7 +193,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings.model_copy(update={"data_dir": args.data_dir})
     questions = load_questions(args.questions)
     with tempfile.TemporaryDirectory(prefix="paperlens-bench-") as workdir:
-        index, embed_model, where = open_index(settings, Path(workdir))
+        try:
+            index, embed_model, where = open_index(settings, Path(workdir))
+        except PaperlensError as error:
+            print(f"Error: {error}", file=sys.stderr)
+            return 1
         retriever = Retriever(index, embed_model, settings.retrieval)
         result = evaluate(retriever, questions)
     result["index"] = {"path": where, "embedding_model": index.embedding_model, "papers": len(index.papers)}
@@ -199,9 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     fusion = settings.retrieval
     print_table(
         result,
-        f"Retrieval on {len(questions)} answerable questions, {len(index.papers)} papers "
-        f"({index.embedding_model}; rrf_k={fusion.rrf_k}, candidates={fusion.candidates}, "
-        f"weights dense={fusion.dense_weight} bm25={fusion.bm25_weight})",
+        f"Retrieval on {len(questions)} answerable questions, {len(index.papers)} papers, "
+        f"{index.embedding_model}\nhybrid = RRF with rrf_k={fusion.rrf_k}, candidates={fusion.candidates}, "
+        f"weights dense={fusion.dense_weight} bm25={fusion.bm25_weight}",
     )
     if args.json_path:
         args.json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

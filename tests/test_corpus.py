@@ -161,6 +161,16 @@ def test_json_array_file_names_the_record(tmp_path: Path) -> None:
     assert corpus_error(path).where == "record 2"
 
 
+def test_pretty_printed_json_object_is_one_record(tmp_path: Path) -> None:
+    path = write(tmp_path / "one.json", json.dumps({"title": "T", "abstract": "A."}, indent=2))
+    assert [p.title for p in read_papers([path])] == ["T"]
+
+
+def test_truncated_first_line_is_still_reported_by_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "p.jsonl", '{"title": "T", "abs\n{"title": "U", "abstract": "B."}\n')
+    assert corpus_error(path).where == "line 1"
+
+
 def test_jsonl_optional_fields(tmp_path: Path) -> None:
     path = jsonl(
         tmp_path / "p.jsonl",
@@ -269,6 +279,12 @@ def test_csv_missing_required_column(tmp_path: Path) -> None:
     error = corpus_error(write(tmp_path / "p.csv", "title,summary\nT,S\n"))
     assert (error.source, error.where) == ("p.csv", "line 1")
     assert "missing required column(s) abstract" in error.problem
+
+
+def test_csv_with_another_delimiter_says_to_use_commas(tmp_path: Path) -> None:
+    error = corpus_error(write(tmp_path / "p.csv", "title;abstract\nT;A.\n"))
+    assert "missing required column(s) title, abstract" in error.problem
+    assert "separated by commas" in error.problem
 
 
 @pytest.mark.parametrize(

@@ -291,6 +291,16 @@ def test_failure_after_vectors_were_added_leaves_a_searchable_index(
     assert stored_ids(settings) == {c.chunk_id for c in PaperIndex.load(settings).chunks}
 
 
+def test_ingest_of_no_papers_is_refused_and_changes_nothing(settings: Settings, tmp_path: Path) -> None:
+    ingest(settings, [TINY_PAPERS])
+    before = snapshot(settings)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="no papers"):
+        ingest(settings, [empty])
+    assert snapshot(settings) == before
+
+
 def test_missing_index_says_to_run_ingest(settings: Settings) -> None:
     with pytest.raises(IndexMissingError, match="paperlens ingest"):
         PaperIndex.load(settings)

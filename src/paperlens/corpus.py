@@ -173,8 +173,11 @@ def read_csv(text: str, source: str) -> list[Paper]:
     header = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in ("title", "abstract") if name not in header]
     if missing:
+        hint = ""
+        if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+            hint = "; columns must be separated by commas"
         raise CorpusError(
-            source, "line 1", f"missing required column(s) {', '.join(missing)} in the header row"
+            source, "line 1", f"missing required column(s) {', '.join(missing)} in the header row{hint}"
         )
     reader.fieldnames = header
     papers = []
@@ -191,6 +194,14 @@ def read_json_records(text: str, source: str) -> list[Paper]:
 
 
 def json_records(text: str, source: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    if text.lstrip().startswith("{") and "\n" in text.strip() and not first_line_is_json(text):
+        try:  # one pretty-printed object rather than JSON lines
+            record = json.loads(text)
+        except json.JSONDecodeError:
+            pass  # not that either: report it line by line below
+        else:
+            yield "record 1", as_object(record, source, "record 1")
+            return
     if text.lstrip().startswith("["):
         try:
             records = json.loads(text)
@@ -211,6 +222,14 @@ def json_records(text: str, source: str) -> Iterator[tuple[str, dict[str, Any]]]
                 f"invalid or truncated JSON ({error.msg}); each line must be one complete object",
             ) from None
         yield f"line {number}", as_object(record, source, f"line {number}")
+
+
+def first_line_is_json(text: str) -> bool:
+    try:
+        json.loads(text.strip().splitlines()[0])
+    except json.JSONDecodeError:
+        return False
+    return True
 
 
 def as_object(record: Any, source: str, where: str) -> dict[str, Any]:

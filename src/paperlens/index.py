@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from paperlens.config import Settings
 from paperlens.corpus import deduplicate, read_papers
-from paperlens.errors import IndexMismatchError, IndexMissingError, PaperNotFoundError
+from paperlens.errors import CorpusError, IndexMismatchError, IndexMissingError, PaperNotFoundError
 from paperlens.providers import embedding_signature, token_counter
 from paperlens.store import ChromaStore
 from paperlens.text import content_words, split_sentences, stem
@@ -229,6 +229,12 @@ class Ingester:
         previous = self.previous_papers() if not rebuild else {}
         if add:
             papers = deduplicate([*papers, *previous.values()])
+        if not papers:
+            raise CorpusError(
+                ", ".join(str(path) for path in paths),
+                None,
+                "no papers in these files, so nothing to index; the index was left as it was",
+            )
         count_tokens = token_counter(self.embed_model)
         chunks = [
             chunk

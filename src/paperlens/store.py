@@ -70,7 +70,7 @@ class ChromaStore:
         except Exception as error:
             hint = "" if create else " Build it with `paperlens ingest` (or `paperlens ingest --rebuild`)."
             raise StoreError(
-                f"Could not open collection {name!r} in the {self.location}: {error}.{hint}"
+                f"Could not open collection {name!r} in the {self.location} ({error}).{hint}"
             ) from None
         stored = (collection.metadata or {}).get("embedding_model")
         if stored and stored != signature:
