@@ -214,6 +214,14 @@ def test_chroma_collection_refuses_another_model(settings: Settings, create: boo
     assert "--rebuild" in message
 
 
+def test_chroma_collection_refuses_another_dimension(settings: Settings) -> None:
+    ingest(settings, [TINY_PAPERS])
+    store = ChromaStore(settings.chroma, settings.index_path / "chroma")
+    with pytest.raises(IndexMismatchError, match="512-dimensional vectors") as caught:
+        store.open(HASH_MODEL, 768, create=True)
+    assert "--rebuild" in str(caught.value)
+
+
 def test_ingest_with_another_model_needs_rebuild(settings: Settings) -> None:
     ingest(settings, [TINY_PAPERS])
     before = snapshot(settings)

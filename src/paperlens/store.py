@@ -79,6 +79,13 @@ class ChromaStore:
                 f"but the configured model is {signature!r}. Use the same model, or rebuild "
                 "the index with `paperlens ingest --rebuild`."
             )
+        stored_dimension = (collection.metadata or {}).get("dimension")
+        if stored_dimension is not None and int(stored_dimension) != dimension:
+            raise IndexMismatchError(
+                f"The index in the {self.location} holds {stored_dimension}-dimensional vectors, but "
+                f"the configured model {signature!r} gives {dimension}. Rebuild the index with "
+                "`paperlens ingest --rebuild`."
+            )
         self._vectors = ChromaVectorStore(chroma_collection=collection)
 
     @property
