@@ -19,7 +19,8 @@ import httpx
 import pytest
 
 from paperlens.config import AppSettings, EmbeddingSettings, Settings
-from paperlens.ui import AssistantProvider, ChatSession, Handlers, launch
+from paperlens.ui import launch
+from paperlens.ui_handlers import AssistantProvider, ChatSession, Handlers
 
 from .fake_assistant import FakeAssistant
 

@@ -14,16 +14,9 @@ import pytest
 from paperlens.config import AppSettings, Settings
 from paperlens.errors import IndexMissingError
 from paperlens.types import SearchFilters
-from paperlens.ui import (
-    AssistantProvider,
-    ChatSession,
-    Handlers,
-    Pending,
-    launch_options,
-    make_filters,
-    model_info,
-)
+from paperlens.ui import launch_options
 from paperlens.ui_eval import NO_RUN
+from paperlens.ui_handlers import AssistantProvider, ChatSession, Handlers, Pending, make_filters, model_info
 
 from .fake_assistant import XSS_ID, FakeAssistant
 

@@ -1,0 +1,364 @@
+"""The web app's state and event handlers, without any layout.
+
+Each browser tab (and each API client) gets its own `ChatSession` through gr.State; nothing about
+a conversation lives in module globals, so concurrent users never see each other's history.
+Handlers are plain methods of `Handlers`, so tests call them without a server or a browser.
+Errors the user can act on (`PaperlensError`) become chat messages; anything else is logged as a
+bug and shown as a one-line message, never a traceback. The app keeps serving either way.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import gradio as gr
+from pydantic import ValidationError
+
+from paperlens.config import Settings
+from paperlens.errors import PaperlensError, QuestionError
+from paperlens.types import Answer, Delta, Paper, SearchFilters, Turn
+from paperlens.ui_eval import NO_RUN, load_latest_run
+from paperlens.ui_render import (
+    answer_payload,
+    escape_md,
+    paper_rows,
+    render_answer,
+    render_error,
+    render_paper,
+    render_sources,
+    render_streaming,
+    render_trace,
+)
+
+log = logging.getLogger("paperlens.ui")
+
+MODES = ["hybrid", "dense", "bm25"]
+STREAM_INTERVAL = 0.05  # seconds between chat refreshes while streaming; the first piece goes at once
+
+
+class AssistantLike(Protocol):
+    """What the app needs from `paperlens.assistant.Assistant` (tests pass a fake)."""
+
+    settings: Settings
+    index: Any  # .papers: dict[str, Paper]
+    mode: str
+    model_name: str
+
+    def stream(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: SearchFilters | None = None,
+        k: int | None = None,
+        mode: Any = None,
+    ) -> Iterator[Delta | Answer]: ...
+
+    def summarize_paper(self, paper_id: str) -> Answer: ...
+
+
+class AssistantProvider:
+    """Hands out the assistant, building it on first use. When building fails (no index yet, the
+    vector store down) the error reaches the user and the next request tries again, so running
+    `paperlens ingest` while the app is up is enough to recover."""
+
+    def __init__(self, factory: Callable[[], AssistantLike]) -> None:
+        self._factory = factory
+        self._assistant: AssistantLike | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def ready(cls, assistant: AssistantLike) -> AssistantProvider:
+        provider = cls(lambda: assistant)
+        provider._assistant = assistant
+        return provider
+
+    def get(self) -> AssistantLike:
+        if self._assistant is None:
+            with self._lock:
+                if self._assistant is None:
+                    self._assistant = self._factory()
+        return self._assistant
+
+
+@dataclass
+class ChatSession:
+    """One user's conversation: the turns the assistant sees and the messages the chat shows."""
+
+    turns: list[Turn] = field(default_factory=list)
+    messages: list[dict[str, str]] = field(default_factory=list)
+    focus: str | None = None  # paper id that questions are limited to ("ask about this paper")
+    markdown: str = ""  # latest answer with its references, for "copy as Markdown"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A question accepted by the UI and waiting for its answer."""
+
+    question: str
+    submitted: float
+    summarize: str | None = None  # paper id: summarize this paper instead of asking
+
+
+def user_message(text: str) -> dict[str, str]:
+    return {"role": "user", "content": escape_md(text)}
+
+
+def bot_message(text: str) -> dict[str, str]:
+    return {"role": "assistant", "content": text}
+
+
+def with_last(messages: list[dict[str, str]], message: dict[str, str]) -> list[dict[str, str]]:
+    """A new list (Gradio diffs the old value against the new one, so never mutate in place)."""
+    return [*messages[:-1], message]
+
+
+def make_filters(has_code: bool, pages: list[str] | None, focus: str | None) -> SearchFilters | None:
+    filters = SearchFilters(
+        has_code=True if has_code else None,
+        sources=list(pages) if pages else None,
+        paper_ids=[focus] if focus else None,
+    )
+    return None if filters.is_empty() else filters
+
+
+def unexpected(error: Exception) -> str:
+    log.exception("Unexpected error in the web app")
+    return f"Something went wrong on our side ({type(error).__name__}). The details are in the server log."
+
+
+def model_info(assistant: AssistantLike) -> str:
+    count = len(assistant.index.papers)
+    if assistant.mode == "extractive":
+        return (
+            f"**Extractive mode** — no LLM is configured, so answers quote the abstracts of the "
+            f"{count} indexed papers. To enable an LLM, set `PAPERLENS_LLM_PROVIDER=openai` and "
+            "`OPENAI_API_KEY`, or `PAPERLENS_LLM_PROVIDER=openai-compatible` with "
+            "`PAPERLENS_LLM_BASE_URL` and `PAPERLENS_LLM_MODEL`, then restart."
+        )
+    return f"**LLM:** {escape_md(assistant.model_name)} (generative) over {count} papers."
+
+
+class Handlers:
+    """Every event handler of the app, bound to one assistant provider."""
+
+    def __init__(self, provider: AssistantProvider, settings: Settings) -> None:
+        self.provider, self.settings = provider, settings
+
+    def papers(self) -> Mapping[str, Paper]:
+        try:
+            return self.provider.get().index.papers
+        except PaperlensError:
+            return {}
+
+    # ------------------------------------------------------------ chat
+
+    def accept(self, question: str, session: ChatSession) -> tuple[str, Any, ChatSession, Pending | None]:
+        """Show the question at once (no queue) and hand it to `respond`."""
+        question = (question or "").strip()
+        if not question:
+            return "", gr.skip(), session, None
+        messages = [*session.messages, user_message(question)]
+        return "", messages, replace(session, messages=messages), Pending(question, time.perf_counter())
+
+    def respond(
+        self,
+        pending: Pending | None,
+        session: ChatSession,
+        mode: str | None,
+        k: float | None,
+        has_code: bool,
+        pages: list[str] | None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Stream the answer into the chat, then show its sources, trace and Markdown."""
+        if pending is None:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), session, None
+            return
+        messages = [*session.messages, bot_message(render_streaming(""))]
+        session = replace(session, messages=messages)
+        yield messages, gr.skip(), gr.skip(), gr.skip(), session, gr.skip()
+        options = {"mode": mode or None, "k": int(k) if k else None}
+        filters = make_filters(has_code, pages, session.focus)
+        try:
+            yield from self.stream_answer(pending, session, options, filters)
+        except PaperlensError as error:
+            yield self.failed(session, str(error))
+        except Exception as error:
+            yield self.failed(session, unexpected(error))
+
+    def stream_answer(
+        self, pending: Pending, session: ChatSession, options: dict[str, Any], filters: SearchFilters | None
+    ) -> Iterator[tuple[Any, ...]]:
+        assistant = self.provider.get()
+        if pending.summarize:
+            items = self.paper_summary(assistant, pending.summarize)
+        else:
+            items = assistant.stream(pending.question, history=session.turns, filters=filters, **options)
+        text, first_ms, shown = "", None, 0.0
+        for item in items:
+            if isinstance(item, Answer):
+                total_ms = (time.perf_counter() - pending.submitted) * 1000
+                yield self.finished(session, pending.question, item, first_ms, total_ms)
+                return
+            text += item.text
+            if first_ms is None:
+                first_ms = (time.perf_counter() - pending.submitted) * 1000
+            if time.perf_counter() - shown >= STREAM_INTERVAL:
+                shown = time.perf_counter()
+                session = replace(
+                    session, messages=with_last(session.messages, bot_message(render_streaming(text)))
+                )
+                yield session.messages, gr.skip(), gr.skip(), gr.skip(), session, gr.skip()
+        raise RuntimeError("the assistant's stream ended without a final answer")
+
+    @staticmethod
+    def paper_summary(assistant: AssistantLike, paper_id: str) -> Iterator[Delta | Answer]:
+        """Stream the summary when the assistant can, else deliver it in one piece."""
+        streaming = getattr(assistant, "stream_paper_summary", None)
+        return streaming(paper_id) if streaming else iter([assistant.summarize_paper(paper_id)])
+
+    def finished(
+        self, session: ChatSession, question: str, answer: Answer, first_ms: float | None, total_ms: float
+    ) -> tuple[Any, ...]:
+        turns = [*session.turns, Turn(question=question, answer=answer)]
+        message = bot_message(render_answer(answer, len(turns)))
+        session = replace(
+            session, turns=turns, messages=with_last(session.messages, message), markdown=answer.markdown
+        )
+        sources = render_sources(turns, self.papers())
+        trace = render_trace(answer, first_ms, total_ms)
+        return session.messages, sources, trace, answer.markdown, session, None
+
+    def failed(self, session: ChatSession, message: str) -> tuple[Any, ...]:
+        session = replace(session, messages=with_last(session.messages, bot_message(render_error(message))))
+        return session.messages, gr.skip(), gr.skip(), gr.skip(), session, None
+
+    def stop(self, session: ChatSession) -> tuple[Any, ChatSession]:
+        """After a cancel, leave the partial answer visible and say it was stopped."""
+        last = session.messages[-1] if session.messages else None
+        if not last or last["role"] != "assistant" or not last["content"].endswith(" ▍"):
+            return session.messages, session
+        stopped = bot_message(last["content"].removesuffix(" ▍").rstrip() + " *(stopped)*")
+        session = replace(session, messages=with_last(session.messages, stopped))
+        return session.messages, session
+
+    def clear(self, session: ChatSession) -> tuple[Any, ...]:
+        fresh = ChatSession(focus=session.focus)
+        return [], render_sources([], {}), "", "", fresh
+
+    # ------------------------------------------------------------ papers
+
+    def paper_table(self, query: str = "") -> list[list[str]]:
+        return paper_rows(self.papers().values(), query or "")
+
+    def paper_choices(self) -> list[tuple[str, str]]:
+        papers = sorted(self.papers().values(), key=lambda p: p.title.lower())
+        return [(paper.title, paper.paper_id) for paper in papers]
+
+    def select_row(self, evt: gr.SelectData) -> str | Any:
+        row = evt.row_value or []
+        return row[3] if len(row) > 3 else gr.skip()
+
+    def show_paper(self, paper_id: str | None) -> str:
+        return render_paper(self.papers().get(paper_id or ""))
+
+    def focus(self, paper_id: str | None, session: ChatSession) -> tuple[Any, ...]:
+        """'Ask about this paper': limit questions to it and take the user to the chat."""
+        paper = self.papers().get(paper_id or "")
+        if paper is None:
+            gr.Warning("Select a paper first.")
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), session
+        session = replace(session, focus=paper.paper_id)
+        question = "What problem does this paper address, and what does it contribute?"
+        return gr.Tabs(selected="chat"), question, *self.focus_banner(session), session
+
+    def unfocus(self, session: ChatSession) -> tuple[Any, ...]:
+        session = replace(session, focus=None)
+        return *self.focus_banner(session), session
+
+    def focus_banner(self, session: ChatSession) -> tuple[Any, Any]:
+        paper = self.papers().get(session.focus or "")
+        if paper is None:
+            return gr.Markdown(value="", visible=False), gr.Button(visible=False)
+        text = f"🔎 Questions are limited to **{escape_md(paper.title)}** (`{paper.paper_id}`)."
+        return gr.Markdown(value=text, visible=True), gr.Button(visible=True)
+
+    def summarize(self, paper_id: str | None, session: ChatSession) -> tuple[Any, ...]:
+        """Put 'Summarize <title>' in the chat at once; `respond` then fetches the summary."""
+        paper = self.papers().get(paper_id or "")
+        if paper is None:
+            gr.Warning("Select a paper first.")
+            return gr.skip(), gr.skip(), session, None
+        question = f"Summarize the paper “{paper.title}”"
+        messages = [*session.messages, user_message(question)]
+        pending = Pending(question, time.perf_counter(), summarize=paper.paper_id)
+        return gr.Tabs(selected="chat"), messages, replace(session, messages=messages), pending
+
+    # ------------------------------------------------------------ page load and eval
+
+    def on_load(self) -> tuple[Any, ...]:
+        """Fill everything that depends on the index when a page opens (the index may appear
+        after the app started)."""
+        try:
+            assistant = self.provider.get()
+        except PaperlensError as error:
+            info = f"⚠️ {escape_md(str(error))}"
+            return info, gr.Dropdown(choices=[]), [], gr.Dropdown(choices=[])
+        pages = sorted({source for paper in assistant.index.papers.values() for source in paper.sources})
+        return (
+            model_info(assistant),
+            gr.Dropdown(choices=pages),
+            self.paper_table(),
+            gr.Dropdown(choices=self.paper_choices()),
+        )
+
+    def eval_view(self) -> tuple[str, list[str], str | None]:
+        run = load_latest_run(self.settings.eval_dir)
+        if run is None:
+            return NO_RUN, [], None
+        header = f"Latest run: `{run.directory.name}`\n\n"
+        report = str(run.report) if run.report else None
+        return header + run.summary, [str(p) for p in run.plots], report
+
+    # ------------------------------------------------------------ API
+
+    def api_ask(
+        self, question: str, mode: str, k: float | None, filters: Any, history: list[Turn]
+    ) -> Iterator[tuple[Any, Any]]:
+        """The /ask endpoint: streams {"answer": partial, "done": false} and ends with the full
+        answer and its citations; follow-ups use this client's earlier questions."""
+        try:
+            options = self.api_options(mode, k, filters)
+            assistant = self.provider.get()
+            text = ""
+            for item in assistant.stream(question, history=history, **options):
+                if isinstance(item, Answer):
+                    turns = [*history, Turn(question=question, answer=item)]
+                    yield {**answer_payload(item), "done": True}, turns
+                    return
+                text += item.text
+                yield {"question": question, "answer": text, "done": False}, gr.skip()
+        except PaperlensError as error:
+            raise gr.Error(str(error), print_exception=False) from None
+        except gr.Error:
+            raise
+        except Exception as error:
+            raise gr.Error(unexpected(error), print_exception=False) from None
+
+    def api_options(self, mode: str, k: float | None, filters: Any) -> dict[str, Any]:
+        if mode and mode not in MODES:
+            raise QuestionError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
+        try:
+            parsed = SearchFilters.model_validate(filters or {})
+        except ValidationError as error:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+            raise QuestionError(f"Invalid filters ({problems}).") from None
+        return {
+            "mode": mode or None,
+            "k": int(k) if k else None,
+            "filters": None if parsed.is_empty() else parsed,
+        }
