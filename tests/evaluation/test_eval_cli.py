@@ -12,6 +12,7 @@ import typer
 from eval_fakes import QUESTIONS, FakeAssistant, write_questions
 from typer.testing import CliRunner
 
+from fakes import scripted_client
 from paperlens.config import Settings
 from paperlens.evaluation import cli
 from paperlens.evaluation.baseline import Baseline, GatedMetric, load_baseline, save_baseline
@@ -51,6 +52,21 @@ def test_judge_without_an_llm_is_a_clear_error(env: Path) -> None:
     assert result.exit_code == 1
     assert "--judge needs a language model" in result.output
     assert "Traceback" not in result.output
+
+
+def test_judged_run_is_free_the_second_time(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    client, llm = scripted_client('{"verdict": "supported"}', '{"verdict": "correct"}')
+    monkeypatch.setattr(cli, "make_assistant", lambda s: FakeAssistant(s, llm=client))
+    args = ["--judge", "--limit", "1", "--judge-cache", str(env / "cache")]
+    first = runner.invoke(cli.eval_app, [*args, "--out", str(env / "one")])
+    assert first.exit_code == 0, first.output
+    assert llm.pending == 0 and len(llm.history) == 2
+    second = runner.invoke(cli.eval_app, [*args, "--out", str(env / "two")])  # nothing queued now
+    assert second.exit_code == 0, second.output
+    one, two = (json.loads((env / d / "summary.json").read_text()) for d in ("one", "two"))
+    assert one["judge_correctness"] == two["judge_correctness"] == 1.0
+    assert one["alce_citation_recall"] == two["alce_citation_recall"] == 1.0
+    assert two["meta"]["judge_stats"]["calls"] == 0 and two["meta"]["judge_stats"]["cache_hits"] == 2
 
 
 def test_judge_and_retrieval_only_exclude_each_other(env: Path) -> None:

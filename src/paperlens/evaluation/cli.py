@@ -27,7 +27,11 @@ if TYPE_CHECKING:  # the eval modules load when a command runs, keeping `paperle
     from paperlens.evaluation.runner import EvalRun, RunOptions
 
 eval_app = typer.Typer(
-    help="Measure paperlens on gold questions: retrieval, citations, facts, refusals, latency.",
+    help=(
+        "Measure paperlens on gold questions: retrieval, citations, facts, refusals, latency. "
+        "`paperlens eval [OPTIONS]` runs them and writes a run directory; the commands compare "
+        "two runs, validate a dataset and set the baseline."
+    ),
     add_completion=False,
     pretty_exceptions_enable=False,
 )
