@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# Before anything loads torch: OpenMP threads that sleep rather than spin (see providers.py).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from paperlens.config import EmbeddingSettings, Settings
 from paperlens.index import Ingester, PaperIndex
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from paperlens.text import split_sentences
+from paperlens.text import content_words, split_sentences
 
 MARKER = re.compile(r"(\s*)\[([^\[\]]{1,40})\]")
 MARKER_BODY = re.compile(r"^\s*\d+(?:\s*(?:,|;|-|–)\s*\d+)*\s*$")
@@ -121,6 +121,7 @@ def renumber(text: str, valid: Collection[int]) -> tuple[str, CitationRewriter]:
 HEADING = re.compile(r"^\s*(#{1,6}\s+.*|\*\*[^*]+\*\*:?|[A-Z][^.!?]{0,60}:)\s*$")
 BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 LEADING_MARKERS = re.compile(r"^((?:\s*\[\d+\])+)\s*")
+MIN_CLAIM_WORDS = 2  # "Yes." or "In short:" states nothing to check
 
 
 @dataclass
@@ -130,7 +131,7 @@ class AnswerSentence:
 
 
 def answer_sentences(text: str) -> list[AnswerSentence]:
-    """The claims of an answer with the numbers each cites; headings are not claims.
+    """The claims of an answer with the numbers each cites; headings and one-word lines are not.
 
     A marker that opens a sentence ('... results. [2] Next') belongs to the sentence before.
     """
@@ -146,6 +147,6 @@ def answer_sentences(text: str) -> list[AnswerSentence]:
                         sentences[-1].citations.append(number)
                 raw = raw[leading.end() :]
             claim = strip_markers(raw)
-            if any(ch.isalnum() for ch in claim):
+            if len(content_words(claim)) >= MIN_CLAIM_WORDS:
                 sentences.append(AnswerSentence(claim, cited_numbers(raw)))
     return sentences

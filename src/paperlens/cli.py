@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -15,6 +15,8 @@ from rich.table import Table
 
 from paperlens.config import RetrievalMode, Settings
 from paperlens.errors import PaperlensError
+from paperlens.evaluation.cli import eval_app
+from paperlens.types import Answer, Delta, Turn
 
 app = typer.Typer(
     help="Cited question answering over a collection of research papers.",
@@ -175,6 +177,133 @@ def search(
     for hit in hits:
         table.add_row(str(hit.rank), f"{hit.score:.4f}", hit.paper_id, hit.title)
     console.print(table if hits else "No papers match.")
+
+
+def build_assistant(settings: Settings):  # type: ignore[no-untyped-def]
+    from paperlens.assistant import Assistant
+
+    with console.status("Loading models and the index…"):
+        return Assistant.from_settings(settings)
+
+
+def print_stream(stream: Iterator[Delta | Answer]) -> Answer:
+    """Write text as it streams, then the references and what the citation check found."""
+    answer = None
+    for item in stream:
+        if isinstance(item, Delta):
+            sys.stdout.write(item.text)
+            sys.stdout.flush()
+        else:
+            answer = item
+    assert answer is not None
+    sys.stdout.write("\n")
+    if answer.citations:
+        console.print("\n[bold]References[/]")
+        console.print(answer.references, highlight=False)
+    for check in answer.unsupported_sentences:
+        console.print(f"[yellow]⚠ weakly supported by its citation (score {check.support}):[/] {check.text}")
+    if answer.invalid_citations:
+        numbers = ", ".join(str(n) for n in answer.invalid_citations)
+        console.print(f"[yellow]Removed citations to sources that do not exist: {numbers}[/]")
+    stages = ", ".join(f"{k.removesuffix('_ms')} {v:.0f} ms" for k, v in answer.timings.items())
+    console.print(f"[dim]{answer.mode} · {answer.model} · {stages}[/]")
+    return answer
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    return {**answer.model_dump(mode="json"), "references": answer.references}
+
+
+@app.command()
+@friendly
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question about the papers.")],
+    k: KOption = None,
+    mode: ModeOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Answer QUESTION from the papers, every claim cited by number, or say the collection cannot."""
+    assistant = build_assistant(load_settings())
+    if json_output:
+        print_json(answer_json(assistant.ask(question, k=k, mode=mode)))
+    else:
+        print_stream(assistant.stream(question, k=k, mode=mode))
+
+
+@app.command()
+@friendly
+def chat(k: KOption = None, mode: ModeOption = None) -> None:
+    """An interactive session: follow-ups ("what about the second one?") use the conversation."""
+    assistant = build_assistant(load_settings())
+    history: list[Turn] = []
+    console.print(
+        f"paperlens chat ({assistant.mode}, {assistant.model_name}). "
+        "Commands: /clear forgets the conversation, /quit ends it."
+    )
+    while True:
+        try:
+            question = console.input("[bold cyan]you>[/] ").strip()
+        except EOFError:
+            break
+        if question in {"/quit", "/exit"}:
+            break
+        if question == "/clear":
+            history.clear()
+            console.print("[dim]Conversation cleared.[/]")
+            continue
+        if not question:
+            continue
+        try:
+            answer = print_stream(assistant.stream(question, history=history, k=k, mode=mode))
+        except PaperlensError as error:  # one bad question must not end the session
+            errors.print(f"[bold red]Error:[/] {error}", highlight=False)
+            continue
+        history.append(Turn(question=question, answer=answer))
+
+
+@app.command()
+@friendly
+def summarize(
+    paper_id: Annotated[str | None, typer.Argument(help="A paper id from `paperlens papers`.")] = None,
+    topic: Annotated[str | None, typer.Option(help="Summarize the work on a theme instead.")] = None,
+    k: KOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """A cited summary of one paper (PAPER_ID) or of a theme (--topic "pruning")."""
+    from paperlens.errors import QuestionError
+
+    if (paper_id is None) == (topic is None):
+        raise QuestionError("Give either a PAPER_ID or --topic TEXT (not both).")
+    assistant = build_assistant(load_settings())
+    if paper_id is not None:
+        stream = assistant.stream_paper_summary(paper_id)
+    else:
+        stream = assistant.stream_topic_summary(str(topic), k=k)
+    if json_output:
+        answer = next(item for item in stream if isinstance(item, Answer))
+        print_json(answer_json(answer))
+    else:
+        print_stream(stream)
+
+
+@app.command("app")
+@friendly
+def app_command(
+    port: Annotated[int | None, typer.Option(help="Port (default: PAPERLENS_APP_PORT or 7860).")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default: 127.0.0.1).")] = None,
+) -> None:
+    """Start the web app (builds the index first if it is missing)."""
+    from paperlens.ui import launch
+
+    settings = load_settings()
+    if port is not None:
+        settings.app.port = port
+    if host is not None:
+        settings.app.host = host
+    launch(settings)
+
+
+app.add_typer(eval_app, name="eval")
 
 
 def main() -> None:

@@ -30,12 +30,20 @@ from pydantic import SecretStr
 
 from paperlens.config import BUNDLED_MODEL, EmbeddingSettings, LLMSettings, Settings
 from paperlens.errors import ConfigError, LLMError
+from paperlens.text import content_words, stem
 
 # Sent to OpenAI-compatible servers when no key is set: they ignore it, but the SDK insists on one.
 NO_KEY = "not-needed"
 
-# Offline switches: set before any Hugging Face library looks at them.
-OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+# Set before torch and the Hugging Face libraries load. Offline switches, and OpenMP threads that
+# sleep instead of spinning while they wait: on 2 shared cores spinning made a query embedding
+# take 30-480 ms instead of 11 ms, and a 64-text batch 1.1 s instead of 0.23 s (measured here).
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "OMP_WAIT_POLICY": "PASSIVE",
+}
 
 
 def ensure_offline_env() -> None:
@@ -95,8 +103,8 @@ WORD = re.compile(r"[a-z0-9]+")
 
 
 class HashEmbedding(BaseEmbedding):
-    """Hashed word unigrams and bigrams: no model, deterministic, and texts sharing words rank
-    close. For tests and machines without room for a neural model."""
+    """Hashed stems of content words, and their bigrams: no model, deterministic, and texts
+    sharing words rank close ('pruned' meets 'pruning'). For tests and tiny machines."""
 
     dimension: int = 512
 
@@ -107,7 +115,7 @@ class HashEmbedding(BaseEmbedding):
         return len(WORD.findall(text.lower())) + 2
 
     def _vector(self, text: str) -> list[float]:
-        words = WORD.findall(text.lower())
+        words = [stem(word) for word in content_words(text)]
         vector = np.zeros(self.dimension)
         for feature in [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]:
             digest = hashlib.md5(feature.encode("utf-8")).digest()

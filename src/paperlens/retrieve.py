@@ -12,8 +12,6 @@ plateau (bm25 weight 1.5-3, rrf_k 10-60) around 0.99.
 
 from __future__ import annotations
 
-import sys
-import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -86,7 +84,7 @@ class Retriever(BaseRetriever):
     def dense(self, query: str, allowed: list[str] | None) -> list[Ranked]:
         if self.embed_model is None:
             raise ConfigError("Dense and hybrid search need an embedding model; use --mode bm25.")
-        vector = embed_query(self.embed_model, query)
+        vector = self.embed_model.get_query_embedding(query)
         nearest = self.index.vectors().nearest(vector, self.settings.candidates, allowed)
         chunks = self.index.chunk_by_id
         hits = [
@@ -146,29 +144,6 @@ class Retriever(BaseRetriever):
             for hit in self.search(query_bundle.query_str)
             for p in hit.passages[:1]
         ]
-
-
-_QUERY_EMBEDDING = threading.Lock()
-
-
-def embed_query(embed_model: BaseEmbedding, query: str) -> list[float]:
-    """Embed one question with a single intra-op thread when the model runs on torch.
-
-    For one short text a second thread buys nothing, and when the cores are busy (an ingest,
-    an eval run, other users) OpenMP's spinning threads made a MiniLM question cost 160-1000 ms
-    instead of ~30 ms (measured on the 2-core machine, bench/retrieval.py). The thread count is
-    restored afterwards, under a lock, so batch embedding elsewhere keeps its threads.
-    """
-    torch = sys.modules.get("torch")  # only if a model already loaded it; never imported here
-    if torch is None:
-        return embed_model.get_query_embedding(query)
-    with _QUERY_EMBEDDING:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return embed_model.get_query_embedding(query)
-        finally:
-            torch.set_num_threads(threads)
 
 
 def group_by_paper(hits: list[tuple[str, Passage]]) -> list[Ranked]:

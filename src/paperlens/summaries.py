@@ -26,7 +26,6 @@ RESULTS = re.compile(
     re.I,
 )
 SECTIONS = ("Problem", "Approach", "Results", "Code and resources")
-SAME_THEME = 0.55  # cosine between a paper and a group's centroid to join the group
 MAX_THEMES = 4
 
 
@@ -58,41 +57,60 @@ def paper_sections_text(sentences: list[str]) -> str:
 def topic_sections_text(topic: str, papers: list[Paper], bank: SentenceBank) -> str:
     """A theme summary: sub-theme headings, then each paper's key sentences cited [n]."""
     entries = bank.get_many(papers)
-    centroids = np.stack([e.vectors.mean(axis=0) for e in entries])
+    groups = group_papers(np.stack([e.vectors.mean(axis=0) for e in entries]))
     blocks = []
-    for members in group_papers(centroids):
-        heading = theme_name([papers[i] for i in members])
+    for members in groups:
+        others = [papers[i] for group in groups if group is not members for i in group]
+        heading = theme_name([papers[i] for i in members], others, topic)
         lines = [f"- **{papers[i].title}**: {key_sentences(topic, papers[i], i + 1, bank)}" for i in members]
         blocks.append(f"### {heading}\n" + "\n".join(lines))
     return "\n".join(blocks)
 
 
-def group_papers(vectors: np.ndarray) -> list[list[int]]:
-    """Greedy grouping in relevance order: join the closest group if close enough."""
+def group_papers(vectors: np.ndarray, iterations: int = 10) -> list[list[int]]:
+    """Spherical k-means with about three papers per group (at most four groups).
+
+    Seeds are picked farthest-first from the most relevant paper, so the grouping is
+    deterministic; groups are listed in the order of their most relevant paper.
+    """
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    groups: list[list[int]] = []
-    for i, vector in enumerate(unit):
-        centroids = [unit[g].mean(axis=0) for g in groups]
-        scores = [float(c @ vector / np.linalg.norm(c)) for c in centroids]
-        best = int(np.argmax(scores)) if scores else -1
-        if best >= 0 and (scores[best] >= SAME_THEME or len(groups) == MAX_THEMES):
-            groups[best].append(i)
-        else:
-            groups.append([i])
-    return groups
+    k = min(MAX_THEMES, max(1, round(len(unit) / 3)))
+    seeds = [0]
+    while len(seeds) < k:
+        closeness = (unit @ unit[seeds].T).max(axis=1)
+        seeds.append(int(np.argmin(closeness)))
+    centers = unit[seeds]
+    for _ in range(iterations):
+        labels = np.argmax(unit @ centers.T, axis=1)
+        centers = np.stack(
+            [unit[labels == g].mean(axis=0) if (labels == g).any() else centers[g] for g in range(k)]
+        )
+        centers /= np.linalg.norm(centers, axis=1, keepdims=True)
+    labels = np.argmax(unit @ centers.T, axis=1)
+    groups = [[i for i in range(len(unit)) if labels[i] == g] for g in range(k)]
+    return sorted((g for g in groups if g), key=lambda g: g[0])
 
 
-def theme_name(papers: list[Paper]) -> str:
-    """The words the group's titles share most (by stem), in their most common spelling."""
+def theme_name(members: list[Paper], others: list[Paper], topic: str) -> str:
+    """Title words most papers of this group share and the others use less (ties go to the
+    word the group's abstracts use most); the theme's own words are left out."""
+
+    def share(papers: list[Paper]) -> Counter[str]:
+        found = Counter(stem(w) for p in papers for w in set(content_words(p.title)))
+        return Counter({key: count / max(len(papers), 1) for key, count in found.items()})
+
     spelling: dict[str, Counter[str]] = {}
-    counts: Counter[str] = Counter()
-    for paper in papers:
-        for word in dict.fromkeys(content_words(paper.title)):
-            key = stem(word)
-            counts[key] += 1
-            spelling.setdefault(key, Counter())[word] += 1
-    top = [spelling[key].most_common(1)[0][0] for key, _ in counts.most_common(3)]
-    return ", ".join(w.capitalize() for w in top) if top else "Other work"
+    for paper in members:
+        for word in content_words(f"{paper.title} {paper.abstract}"):
+            spelling.setdefault(stem(word), Counter())[word] += 1
+    inside, outside = share(members), share(others)
+    topic_stems = {stem(w) for w in content_words(topic)}
+    ranked = sorted(
+        (key for key in inside if key not in topic_stems and len(key) > 2 and not key.isdigit()),
+        key=lambda key: (-(inside[key] - outside[key]), -sum(spelling[key].values()), key),
+    )
+    words = [spelling[key].most_common(1)[0][0] for key in ranked[:3]]
+    return ", ".join(w if w.isupper() else w.capitalize() for w in words) or "Other work"
 
 
 def key_sentences(topic: str, paper: Paper, number: int, bank: SentenceBank) -> str:

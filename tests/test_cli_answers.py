@@ -1,0 +1,67 @@
+"""`paperlens ask`, `chat` and `summarize` through typer's runner, on the tiny corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from paperlens.cli import app
+
+TINY = Path(__file__).parent / "data" / "tiny_papers.jsonl"
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("PAPERLENS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PAPERLENS_EMBEDDING_PROVIDER", "hash")
+    monkeypatch.setenv("PAPERLENS_ANSWER_MIN_RELEVANCE", "0.2")
+    monkeypatch.setenv("PAPERLENS_ANSWER_MIN_SENTENCE_SCORE", "0.2")
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(TINY)]).exit_code == 0
+    return runner
+
+
+def test_ask_json_is_the_answer(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["ask", "How much faster do pruned attention head models run?", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {"answer", "citations", "refused", "mode", "references", "sentences"} <= set(data)
+    assert data["mode"] == "extractive" and not data["refused"]
+    assert {"n", "paper_id", "title"} <= set(data["citations"][0])
+
+
+def test_ask_prints_references_and_the_mode(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["ask", "Which papers compress language models?"])
+    assert result.exit_code == 0, result.output
+    assert "Extractive answer" in result.stdout and "References" in result.stdout
+    assert "[1] " in result.stdout and "extractive" in result.stdout
+
+
+def test_bad_question_is_a_message_not_a_traceback(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["ask", "   "])
+    assert result.exit_code == 1
+    assert "question is empty" in result.output and "Traceback" not in result.output
+
+
+def test_summarize_paper_and_topic(runner: CliRunner) -> None:
+    papers = json.loads(runner.invoke(app, ["papers", "--json"]).stdout)
+    paper_id = next(p["paper_id"] for p in papers if p["title"].startswith("Quantization"))
+    result = runner.invoke(app, ["summarize", paper_id, "--json"])
+    data = json.loads(result.stdout)
+    assert [c["paper_id"] for c in data["citations"]] == [paper_id] and "### " in data["answer"]
+    topic = runner.invoke(app, ["summarize", "--topic", "language models"])
+    assert topic.exit_code == 0 and "### " in topic.stdout
+    both = runner.invoke(app, ["summarize", paper_id, "--topic", "x"])
+    assert both.exit_code == 1 and "either" in both.output
+
+
+def test_chat_keeps_the_conversation_and_survives_a_bad_question(runner: CliRunner) -> None:
+    session = "Which papers compress language models?\n\x01bad\nwhat about the second one?\n/clear\n/quit\n"
+    result = runner.invoke(app, ["chat"], input=session)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("References") == 2
+    assert "control characters" in result.output
+    assert "Conversation cleared" in result.output

@@ -1,0 +1,89 @@
+"""Offline extractive answers and summaries on the tiny corpus (hash embedder)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from paperlens.assistant import Assistant
+from paperlens.config import Settings
+from paperlens.extractive import Candidate, cite, select
+from paperlens.index import PaperIndex
+from paperlens.providers import HashEmbedding
+from paperlens.types import Answer, Delta
+
+
+def offline(settings: Settings) -> Assistant:
+    settings.answer.min_relevance = 0.2
+    settings.answer.min_sentence_score = 0.2
+    return Assistant.from_settings(settings, embed_model=HashEmbedding())
+
+
+def test_answer_quotes_cited_sentences_under_a_notice(tiny_index: PaperIndex, settings: Settings) -> None:
+    answer = offline(settings).ask("How much faster do models with pruned attention heads run?")
+    assert answer.mode == "extractive" and answer.model == "extractive" and not answer.refused
+    assert answer.notice and answer.answer.startswith(answer.notice)
+    assert "no language model is configured" in answer.notice and "PAPERLENS_LLM_PROVIDER" in answer.notice
+    assert "1.8x faster" in answer.answer  # the sentence that answers, not just the first one
+    pruning = next(c for c in answer.citations if c.title.startswith("Pruning"))
+    abstract = tiny_index.papers[pruning.paper_id].abstract
+    for check in answer.sentences:
+        assert check.citations and check.supported and check.support == 1.0
+        cited = tiny_index.papers[answer.citations[check.citations[0] - 1].paper_id]
+        assert check.text in cited.abstract
+    assert "Our pruned models run 1.8x faster at inference." in pruning.passage
+    assert all(sentence in abstract for sentence in pruning.passage.split(". "))
+
+
+def test_stream_matches_answer(tiny_index: PaperIndex, settings: Settings) -> None:
+    items = list(offline(settings).stream("Which papers compress language models?"))
+    answer = items[-1]
+    assert isinstance(answer, Answer)
+    assert "".join(i.text for i in items if isinstance(i, Delta)) == answer.answer
+    assert len(answer.citations) >= 2
+
+
+def test_named_paper_without_the_detail_is_a_detail_refusal(
+    tiny_index: PaperIndex, settings: Settings
+) -> None:
+    answer = offline(settings).ask("What learning rate does the federated client drift correction use?")
+    assert answer.refused and answer.refusal_reason == "detail_not_stated"
+    assert answer.retrieved[0].title.startswith("Federated")
+
+
+def test_select_caps_per_paper_and_skips_duplicates() -> None:
+    v = np.array([1.0, 0.0])
+    w = np.array([0.0, 1.0])
+    candidates = [
+        Candidate(1, 0, "a", 0.9, v),
+        Candidate(1, 1, "b", 0.8, w),
+        Candidate(1, 2, "c", 0.7, w),
+        Candidate(2, 3, "d", 0.6, v),
+        Candidate(3, 0, "e", 0.1, w),
+    ]
+    chosen = select(candidates, min_score=0.2, max_sentences=5, per_paper=2)
+    assert [c.text for c in chosen] == ["a", "b"]  # c: third of paper 1; d: duplicate of a; e: too weak
+
+
+def test_cite_puts_the_marker_before_the_full_stop() -> None:
+    assert cite("It works.", 2) == "It works [2]."
+    assert cite("No stop", 1) == "No stop [1]"
+
+
+def test_paper_summary_has_sections_and_cites_only_the_paper(
+    tiny_index: PaperIndex, settings: Settings
+) -> None:
+    paper = next(p for p in tiny_index.papers.values() if p.title.startswith("Quantization"))
+    summary = offline(settings).summarize_paper(paper.paper_id)
+    assert "### Problem" in summary.answer and "### Results" in summary.answer
+    assert "### Code and resources" in summary.answer and "github.com/example/quant4" in summary.answer
+    assert [c.paper_id for c in summary.citations] == [paper.paper_id]
+    assert all(s.citations == [1] for s in summary.sentences)
+
+
+def test_topic_summary_groups_papers_under_headings(tiny_index: PaperIndex, settings: Settings) -> None:
+    summary = offline(settings).summarize_topic("language models", k=4)
+    assert not summary.refused
+    assert summary.answer.count("### ") >= 1
+    assert len(summary.citations) >= 2
+    for citation in summary.citations:
+        assert f"**{citation.title}**" in summary.answer
