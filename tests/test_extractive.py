@@ -67,6 +67,7 @@ def test_select_caps_per_paper_and_skips_duplicates() -> None:
 def test_cite_puts_the_marker_before_the_full_stop() -> None:
     assert cite("It works.", 2) == "It works [2]."
     assert cite("No stop", 1) == "No stop [1]"
+    assert cite("As shown in [12, 13], it works.", 3) == "As shown in (12, 13), it works [3]."
 
 
 def test_paper_summary_has_sections_and_cites_only_the_paper(

@@ -63,11 +63,11 @@ def make_client(server: LLMServer) -> ClientFactory:
             api_key=KEY,
             timeout=timeout,
             max_retries=max_retries,
+            backoff=0.0,  # retries are immediate; Retry-After: 0 keeps them so
             **overrides,
         )
         client = make_llm(settings)
-        assert client is not None
-        client.backoff = 0.0  # retries are immediate; Retry-After: 0 keeps them so
+        assert client is not None and client.backoff == 0.0
         return client
 
     return build

@@ -217,25 +217,3 @@ def test_llama_index_interface_returns_scored_nodes(retriever: Retriever) -> Non
     nodes = retriever.retrieve("pruning attention heads")
     assert nodes[0].node.metadata["paper_id"] == PRUNING
     assert nodes[0].score is not None and nodes[0].score > 0
-
-
-THREADS_SEEN: list[int] = []
-
-
-class ThreadRecordingEmbedding(HashEmbedding):
-    """Notes how many torch threads were allowed while it embedded a question."""
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        import torch
-
-        THREADS_SEEN.append(torch.get_num_threads())
-        return super()._get_query_embedding(query)
-
-
-def test_questions_are_embedded_on_one_thread_and_the_count_restored(shared_index: PaperIndex) -> None:
-    torch = pytest.importorskip("torch")
-    before = torch.get_num_threads()
-    THREADS_SEEN.clear()
-    Retriever(shared_index, ThreadRecordingEmbedding(), RetrievalSettings()).search("pruning", mode="hybrid")
-    assert THREADS_SEEN == [1]
-    assert torch.get_num_threads() == before

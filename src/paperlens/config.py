@@ -93,6 +93,9 @@ class LLMSettings(Group):
     max_retries: int = Field(
         default=3, ge=0, le=10, description="Retries on timeouts, refused connections, 429, 5xx."
     )
+    backoff: float = Field(
+        default=0.5, ge=0, le=30, description="First retry wait in seconds; doubles on each retry."
+    )
     context_window: int = Field(default=16000, ge=1024, description="Context window of the model, in tokens.")
 
     @model_validator(mode="after")

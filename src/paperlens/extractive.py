@@ -27,6 +27,7 @@ QUANTITY_QUESTION = re.compile(
     re.I,
 )
 DIGIT = re.compile(r"\d")
+BRACKETED_NUMBERS = re.compile(r"\[([\d\s,;\-–]+)\]")
 APPROACH = re.compile(
     r"\bwe (propose|introduce|present|develop|design|describe|build|devise|formulate)"
     r"|\b(this|our) (paper|work|method|approach|framework|model|system)\b|\bin this (paper|work)\b",
@@ -79,8 +80,12 @@ def select(
 
 
 def cite(sentence: str, number: int) -> str:
-    """Put the marker before the closing punctuation: 'It works [2].'"""
-    body = sentence.rstrip()
+    """Put the marker before the closing punctuation: 'It works [2].'
+
+    Bracketed numbers inside the quote (an abstract's own '[12]') become '(12)' so they are
+    never read as citations of our sources.
+    """
+    body = BRACKETED_NUMBERS.sub(r"(\1)", sentence.rstrip())
     if body and body[-1] in ".!?":
         return f"{body[:-1]} [{number}]{body[-1]}"
     return f"{body} [{number}]"

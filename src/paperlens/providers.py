@@ -242,7 +242,9 @@ def make_llm(settings: LLMSettings) -> LLMClient | None:
             **common,
         )
         endpoint = settings.base_url
-    return LLMClient(llm, endpoint=endpoint, max_retries=settings.max_retries, secrets=[key])
+    return LLMClient(
+        llm, endpoint=endpoint, max_retries=settings.max_retries, backoff=settings.backoff, secrets=[key]
+    )
 
 
 def secret(value: SecretStr | None) -> str | None:
