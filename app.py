@@ -17,7 +17,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 def main() -> int:
-    from paperlens.cli import load_settings
+    from paperlens.config import load_settings
     from paperlens.errors import PaperlensError
     from paperlens.ui import launch
 

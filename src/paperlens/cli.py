@@ -1,21 +1,19 @@
-"""The `paperlens` command. Errors become one readable line here and nowhere else."""
+"""The `paperlens` command. Errors become one readable line at this edge (`terminal.friendly`)."""
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable, Iterator
-from functools import wraps
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from paperlens.config import RetrievalMode, Settings
+from paperlens.config import RetrievalMode, Settings, load_settings
 from paperlens.errors import PaperlensError
 from paperlens.evaluation.cli import eval_app
+from paperlens.terminal import console, errors, friendly, print_json
 from paperlens.types import Answer, Delta, Turn
 
 app = typer.Typer(
@@ -24,48 +22,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-errors = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
 
 ModeOption = Annotated[
     RetrievalMode | None, typer.Option("--mode", help="Retrieval mode: bm25, dense or hybrid.")
 ]
 KOption = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Papers to retrieve.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-def friendly(command: F) -> F:
-    """Turn paperlens errors into a message and exit code 1, never a traceback."""
-
-    @wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except PaperlensError as error:
-            errors.print(f"[bold red]Error:[/] {error}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            errors.print("Interrupted.")
-            raise typer.Exit(130) from None
-
-    return run  # type: ignore[return-value]
-
-
-def load_settings() -> Settings:
-    from pydantic import ValidationError
-
-    from paperlens.errors import ConfigError
-
-    try:
-        return Settings()
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
-        raise ConfigError(f"Invalid settings ({problems}). Check your PAPERLENS_ variables.") from None
-
-
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 @app.command()

@@ -181,3 +181,17 @@ class Settings(BaseSettings):
     @property
     def index_path(self) -> Path:
         return self.index_dir or self.data_dir / "index"
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, with invalid values reported as a ConfigError."""
+    from pydantic import ValidationError
+
+    from paperlens.errors import ConfigError, validation_problems
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise ConfigError(
+            f"Invalid settings ({validation_problems(error)}). Check your PAPERLENS_ variables."
+        ) from None

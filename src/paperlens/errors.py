@@ -16,6 +16,8 @@ The CLI and the web app turn these into messages; anything else is a bug and is 
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class PaperlensError(Exception):
     """Base of every error a user may see as a message."""
@@ -64,3 +66,8 @@ class LLMError(PaperlensError):
             "and the model name and key are right, or unset PAPERLENS_LLM_PROVIDER to answer "
             "offline in extractive mode."
         )
+
+
+def validation_problems(error: Any) -> str:
+    """A pydantic ValidationError as one line: 'llm.timeout: must be > 0; ...'."""
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())

@@ -20,7 +20,7 @@ import gradio as gr
 from pydantic import ValidationError
 
 from paperlens.config import Settings
-from paperlens.errors import PaperlensError, QuestionError
+from paperlens.errors import PaperlensError, QuestionError, validation_problems
 from paperlens.types import Answer, Delta, Paper, SearchFilters, Turn
 from paperlens.ui_eval import NO_RUN, load_latest_run
 from paperlens.ui_render import (
@@ -355,8 +355,7 @@ class Handlers:
         try:
             parsed = SearchFilters.model_validate(filters or {})
         except ValidationError as error:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-            raise QuestionError(f"Invalid filters ({problems}).") from None
+            raise QuestionError(f"Invalid filters ({validation_problems(error)}).") from None
         return {
             "mode": mode or None,
             "k": int(k) if k else None,

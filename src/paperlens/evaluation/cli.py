@@ -1,25 +1,22 @@
 """`paperlens eval`: run the gold questions, compare runs, validate a dataset, set the baseline.
 
-Mounted in the main CLI with `app.add_typer(eval_app, name="eval")`. The shared error handling
-and settings loader of `paperlens.cli` are imported when a command runs, not at import, so
-this module can be imported from `paperlens.cli` without a cycle.
+Mounted in the main CLI with `app.add_typer(eval_app, name="eval")`; errors become messages
+through the same `terminal.friendly` edge as every other command.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from paperlens.config import RetrievalMode, Settings
+from paperlens.config import RetrievalMode, Settings, load_settings
 from paperlens.errors import ConfigError
+from paperlens.terminal import console, errors, friendly
 
 if TYPE_CHECKING:  # the eval modules load when a command runs, keeping `paperlens --help` fast
     from paperlens.evaluation.baseline import GateReport
@@ -35,29 +32,6 @@ eval_app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-errors = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def friendly(command: F) -> F:
-    """The main CLI's error handling, looked up at call time (see the module docstring)."""
-
-    @wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        from paperlens.cli import friendly as shared
-
-        return shared(command)(*args, **kwargs)
-
-    return run  # type: ignore[return-value]
-
-
-def load_settings() -> Settings:
-    from paperlens.cli import load_settings as shared
-
-    return shared()
-
-
 def make_assistant(settings: Settings) -> AssistantLike:
     """The seam tests replace; the real Assistant is imported only when a run needs it."""
     from paperlens.assistant import Assistant
