@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from fakes import ScriptedLLM, scripted_client
 
+from fakes import ScriptedLLM, scripted_client
 from paperlens.answer import CANNOT_ANSWER
 from paperlens.assistant import Assistant
 from paperlens.config import Settings

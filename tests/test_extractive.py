@@ -15,6 +15,7 @@ from paperlens.types import Answer, Delta
 def offline(settings: Settings) -> Assistant:
     settings.answer.min_relevance = 0.2
     settings.answer.min_sentence_score = 0.2
+    settings.answer.sentence_margin = 0.5  # hash-embedding scores spread wider than MiniLM's
     return Assistant.from_settings(settings, embed_model=HashEmbedding())
 
 
@@ -53,15 +54,18 @@ def test_named_paper_without_the_detail_is_a_detail_refusal(
 def test_select_caps_per_paper_and_skips_duplicates() -> None:
     v = np.array([1.0, 0.0])
     w = np.array([0.0, 1.0])
+    u = np.array([0.6, 0.8])
     candidates = [
         Candidate(1, 0, "a", 0.9, v),
         Candidate(1, 1, "b", 0.8, w),
-        Candidate(1, 2, "c", 0.7, w),
+        Candidate(1, 2, "c", 0.7, u),
         Candidate(2, 3, "d", 0.6, v),
         Candidate(3, 0, "e", 0.1, w),
     ]
-    chosen = select(candidates, min_score=0.2, max_sentences=5, per_paper=2)
+    chosen = select(candidates, min_score=0.2, max_sentences=5, margin=1.0, per_paper=2)
     assert [c.text for c in chosen] == ["a", "b"]  # c: third of paper 1; d: duplicate of a; e: too weak
+    close = select(candidates, min_score=0.0, max_sentences=5, margin=0.25, per_paper=3)
+    assert [c.text for c in close] == ["a", "b", "c"]  # d and e are more than 0.25 behind the best
 
 
 def test_cite_puts_the_marker_before_the_full_stop() -> None:

@@ -111,10 +111,14 @@ class AnswerEngine:
     def extract(self, ctx: Context) -> Iterator[Delta | Answer]:
         started = time.perf_counter()
         candidates = score_sentences(ctx.standalone, ctx.papers, self.bank)
-        chosen = select(candidates, self.settings.min_sentence_score, self.settings.max_sentences)
+        chosen = select(
+            candidates,
+            self.settings.min_sentence_score,
+            self.settings.max_sentences,
+            self.settings.sentence_margin,
+        )
         ctx.timings["generate_ms"] = ms_since(started)
-        top = ctx.papers[0]
-        if not chosen or missing_detail(ctx.standalone, top.title, top.abstract, self.vocabulary):
+        if not chosen or missing_detail(ctx.standalone, ctx.papers, self.vocabulary):
             yield from self.refuse(ctx, "detail_not_stated")
             return
         yield from self.emit_extractive(ctx, extractive_text(chosen, ctx.papers))

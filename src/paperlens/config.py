@@ -130,7 +130,12 @@ class AnswerSettings(Group):
             "papers are relevant but no sentence does, the answer says the detail is missing."
         ),
     )
-    max_sentences: int = Field(default=5, ge=1, le=20, description="Sentences in an extractive answer.")
+    max_sentences: int = Field(default=6, ge=1, le=20, description="Sentences in an extractive answer.")
+    sentence_margin: float = Field(
+        default=0.2,
+        ge=0,
+        description="Extractive mode: quote only sentences scoring within this of the best sentence.",
+    )
     support_threshold: float = Field(
         default=0.5, ge=0, le=1, description="Support score a cited sentence needs to count as supported."
     )

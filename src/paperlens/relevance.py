@@ -17,6 +17,7 @@ import re
 import bm25s
 
 from paperlens.text import STOPWORDS, content_stems, stem
+from paperlens.types import Paper
 
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-–]*[A-Za-z0-9]")
 NAME_LIKE = re.compile(
@@ -46,8 +47,9 @@ class Vocabulary:
 
     def knows(self, word: str) -> bool:
         word = word.lower()
-        if stem(word) in self.counts or word in self.counts:
-            return True
+        if stem(word) in self.counts or word in self.counts or word in self.parts:
+            return True  # 'ImageNet' is known when the papers only say 'ImageNet-1k'
+
         parts = [p for p in re.split(r"[-–]", word) if p]
         return len(parts) > 1 and all(p in self.parts or stem(p) in self.parts for p in parts)
 
@@ -65,20 +67,25 @@ def unknown_names(question: str, vocabulary: Vocabulary) -> list[str]:
     return list(dict.fromkeys(name for name in names if not vocabulary.knows(name)))
 
 
-def missing_detail(question: str, title: str, abstract: str, vocabulary: Vocabulary) -> bool:
-    """True when a question asking for a detail names this paper (shares a rare word with it)
-    but the rest of what it asks appears nowhere in the abstract."""
-    if not DETAIL_QUESTION.match(question):
+def missing_detail(question: str, papers: list[Paper], vocabulary: Vocabulary) -> bool:
+    """True when a question asking for a detail names one of the papers (shares a rare word
+    with it) but the rest of what it asks appears nowhere in that paper's abstract.
+
+    The named paper is the first one, in retrieval order, that shares a rare word with the
+    question; it need not be the top hit ("Megatron-LM's learning rate" may rank an optimizer
+    paper about learning rates first).
+    """
+    form = DETAIL_QUESTION.match(question)
+    if not form:
         return False  # "which papers ...", "summarize ...": not a request for one detail
-    asked = loose_stems(question)
-    paper = loose_stems(f"{title} {abstract}")
-    naming = {term for term in asked & paper if vocabulary.is_rare(term)}
-    if not naming:
-        return False  # the question does not single out this paper
-    detail = asked - naming - loose_stems(title)
-    if not detail:
-        return False
-    return len(detail & paper) / len(detail) < MIN_DETAIL_COVERAGE
+    asked = loose_stems(question[form.end() :])  # "How large" asks; it is not the detail
+    for paper in papers:
+        text = loose_stems(f"{paper.title} {paper.abstract}")
+        naming = {term for term in asked & text if vocabulary.is_rare(term)}
+        if naming:
+            detail = asked - naming - loose_stems(paper.title)
+            return bool(detail) and len(detail & text) / len(detail) < MIN_DETAIL_COVERAGE
+    return False
 
 
 def loose_stems(text: str) -> set[str]:
