@@ -184,3 +184,17 @@ def test_generated_summaries_use_their_prompts(tiny_index: PaperIndex, settings:
     topic = assistant.summarize_topic("model compression", k=3)
     assert "Group the papers into two to four sub-themes" in llm.history[1]
     assert len(topic.citations) == 2 and not topic.refused
+
+
+def test_llm_support_check_decides_supported(tiny_index: PaperIndex, settings: Settings) -> None:
+    settings.answer.llm_support_check = True
+    assistant, llm = make_assistant(
+        settings,
+        "Pruned models run 1.8x faster at inference [1]. They also cure colds [1].",
+        "SUPPORTED",
+        "UNSUPPORTED",
+    )
+    assert llm is not None
+    answer = assistant.ask(PRUNING)
+    assert [(s.supported, s.method) for s in answer.sentences] == [(True, "llm"), (False, "llm")]
+    assert "They also cure colds." in llm.history[2] and "Pruning Attention Heads" in llm.history[2]
