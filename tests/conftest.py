@@ -13,6 +13,7 @@ import pytest
 # Before anything loads torch: OpenMP threads that sleep rather than spin (see providers.py).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from llm_server import LLMServer
 from paperlens.config import EmbeddingSettings, Settings
 from paperlens.index import Ingester, PaperIndex
 
@@ -84,3 +85,14 @@ def real_settings(tmp_path_factory: pytest.TempPathFactory, bundled_embedding) -
     )
     Ingester(settings, bundled_embedding, progress=False).ingest([REAL_PAPERS])
     return settings
+
+
+@pytest.fixture(scope="module")
+def llm_server_process() -> Iterator[LLMServer]:
+    """The local OpenAI-compatible test server (tests/llm_server.py), one process per module,
+    stopped by its process id however the tests end."""
+    server = LLMServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()

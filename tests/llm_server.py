@@ -31,6 +31,8 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from processes import stop_process
+
 MODEL = "test-model"
 
 # ---------------------------------------------------------------- behaviours (plain dicts, sent as JSON)
@@ -285,7 +287,8 @@ class LLMServer:
             server = cls(process, port)
             server._wait_until_answering(startup_timeout)
         except BaseException:
-            _stop_process(process)
+            stop_process(process)
+            process.stdout.close()  # type: ignore[union-attr]
             raise
         return server
 
@@ -323,7 +326,9 @@ class LLMServer:
         self._call("POST", "/_reset", {})
 
     def stop(self) -> None:
-        _stop_process(self.process)
+        stop_process(self.process, seconds=5)
+        if self.process.stdout:
+            self.process.stdout.close()
 
 
 def _read_port(process: subprocess.Popen[str], timeout: float) -> int:
@@ -335,25 +340,6 @@ def _read_port(process: subprocess.Popen[str], timeout: float) -> int:
     if not lines or not lines[0].startswith("LISTENING "):
         raise RuntimeError(f"llm_server did not start (exit code {process.poll()}, said {lines!r})")
     return int(lines[0].split()[1])
-
-
-def _stop_process(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-    if process.stdout:
-        process.stdout.close()
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 if __name__ == "__main__":

@@ -8,13 +8,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import chromadb
-import httpx
 import pytest
 
 from paperlens.config import ChromaSettings, Settings
@@ -24,6 +22,7 @@ from paperlens.index import Ingester, IngestReport, PaperIndex
 from paperlens.providers import HashEmbedding
 from paperlens.retrieve import Retriever
 from paperlens.store import ChromaStore
+from processes import free_port, stop_process, wait_for_http
 
 pytestmark = pytest.mark.integration
 
@@ -33,45 +32,10 @@ PRUNING = make_paper_id("Pruning Attention Heads in Transformers")
 TINY = [json.loads(line) for line in TINY_PAPERS.read_text(encoding="utf-8").splitlines()]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until_up(process: subprocess.Popen, port: int, log: Path, timeout: float = 60.0) -> None:
-    url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
-    deadline = time.monotonic() + timeout
-    with httpx.Client(trust_env=False, timeout=1.0) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"chroma exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-            try:
-                if client.get(url).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-    pytest.fail(f"chroma did not answer on {url} within {timeout:.0f} s:\n{log.read_text(errors='replace')}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop the server we started, by its process: terminate, then kill if it hangs."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def chroma_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A Chroma server on 127.0.0.1 for this module, with telemetry off and no proxies."""
-    if not CHROMA.exists():
-        pytest.skip(f"no chroma executable at {CHROMA}")
+    assert CHROMA.exists(), f"no chroma executable at {CHROMA} (it comes with the chromadb package)"
     root = tmp_path_factory.mktemp("chroma-server")
     port, log = free_port(), root / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("OTEL_", "CHROMA_"))}
@@ -86,10 +50,13 @@ def chroma_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
             cwd=root,
         )
     try:
-        wait_until_up(process, port, log)
+        try:
+            wait_for_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, process)
+        except (RuntimeError, TimeoutError) as error:
+            pytest.fail(f"{error}; chroma said:\n{log.read_text(errors='replace')}")
         yield port
     finally:
-        stop(process)
+        stop_process(process)
     assert process.returncode is not None
 
 

@@ -3,8 +3,6 @@ SDK -> HTTP -> the local OpenAI-compatible test server, and back as a streamed, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from llm_server import LLMServer, reply, stream
@@ -17,18 +15,14 @@ from paperlens.types import Answer, Delta, Turn
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[LLMServer]:
-    server = LLMServer.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+@pytest.fixture
+def server(llm_server_process: LLMServer) -> LLMServer:
+    llm_server_process.reset()
+    return llm_server_process
 
 
 @pytest.fixture
 def assistant(tiny_index: PaperIndex, settings: Settings, server: LLMServer) -> Assistant:
-    server.reset()
     settings.answer.min_relevance = 0.2
     settings.llm = LLMSettings(
         provider="openai-compatible",

@@ -14,7 +14,6 @@ from llm_server import (
     broken_stream,
     cut_stream,
     delay,
-    free_port,
     rate_limited,
     reply,
     status,
@@ -23,27 +22,18 @@ from llm_server import (
 from paperlens.config import LLMSettings
 from paperlens.errors import LLMError
 from paperlens.providers import LLMClient, make_llm
+from processes import free_port
 
 KEY = "sk-secret-123"
 SHORT_TIMEOUT = 0.5  # seconds; the scripted delays are far longer, so there is no race
 LONG_DELAY = 5.0
 
 
-@pytest.fixture(scope="module")
-def server_process() -> Iterator[LLMServer]:
-    """One server process per module; stopped by its process id however the tests end."""
-    server = LLMServer.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture
-def server(server_process: LLMServer) -> LLMServer:
+def server(llm_server_process: LLMServer) -> LLMServer:
     """The server with an empty script and request log."""
-    server_process.reset()
-    return server_process
+    llm_server_process.reset()
+    return llm_server_process
 
 
 ClientFactory = Callable[..., LLMClient]

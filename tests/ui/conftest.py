@@ -6,45 +6,28 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from paperlens.config import AppSettings, EmbeddingSettings, Settings
 from paperlens.ui import launch
 from paperlens.ui_handlers import AssistantProvider, ChatSession, Handlers
+from processes import free_port, stop_process, wait_for_http
 
 from .fake_assistant import FakeAssistant
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_until_up(url: str, seconds: float, process: subprocess.Popen[bytes] | None = None) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"the app exited with code {process.returncode} before serving")
-        try:
-            if httpx.get(f"{url}/gradio_api/info", timeout=2).status_code in (200, 401):
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
-    raise TimeoutError(f"{url} did not come up within {seconds:.0f} s")
+    """The app answers its info endpoint (401 counts: the login page is up)."""
+    wait_for_http(f"{url}/gradio_api/info", seconds, process, ok=(200, 401))
 
 
 def fake_settings(root: Path, **app: object) -> Settings:
@@ -78,12 +61,7 @@ def app_process(env: dict[str, str], log_path: Path, port: int) -> Iterator[str]
         except (RuntimeError, TimeoutError) as error:
             raise RuntimeError(f"{error}; app log:\n{log_path.read_text(errors='replace')[-3000:]}") from None
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, seconds=20)
 
 
 def settings_env(settings: Settings, port: int) -> dict[str, str]:
@@ -104,19 +82,6 @@ def settings_env(settings: Settings, port: int) -> dict[str, str]:
         }
     )
     return env
-
-
-def real_assistant_available() -> bool:
-    try:
-        from paperlens.assistant import Assistant  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_real_assistant = pytest.mark.skipif(
-    not real_assistant_available(), reason="paperlens.assistant.Assistant has not landed yet"
-)
 
 
 @pytest.fixture
@@ -164,8 +129,6 @@ XSS_RECORD = {
 @pytest.fixture(scope="session")
 def real_app(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python app.py` over the real corpus (extractive mode), one process per test session."""
-    if not real_assistant_available():
-        pytest.skip("paperlens.assistant.Assistant has not landed yet")
     port = free_port()
     log = tmp_path_factory.mktemp("real-app") / "app.log"
     with app_process(settings_env(real_settings, port), log, port) as url:
@@ -176,8 +139,6 @@ def real_app(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
 def untrusted_app(bundled_embedding: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real assistant over the tiny corpus plus a paper whose title and abstract carry HTML
     and script payloads."""
-    if not real_assistant_available():
-        pytest.skip("paperlens.assistant.Assistant has not landed yet")
     from paperlens.assistant import Assistant
     from paperlens.index import Ingester
 

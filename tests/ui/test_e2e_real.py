@@ -13,10 +13,11 @@ import pytest
 from gradio_client import Client
 
 from paperlens.config import EmbeddingSettings, Settings
+from processes import free_port
 
-from .conftest import ROOT, TINY_PAPERS, app_process, free_port, needs_real_assistant, settings_env
+from .conftest import ROOT, TINY_PAPERS, app_process, settings_env
 
-pytestmark = [pytest.mark.integration, needs_real_assistant]
+pytestmark = pytest.mark.integration
 GOLD = ROOT / "eval" / "questions.jsonl"
 
 
