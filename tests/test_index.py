@@ -56,9 +56,8 @@ def ingest(
 
 
 def stored_ids(settings: Settings) -> set[str]:
-    store = ChromaStore(settings.chroma, settings.index_path / "chroma")
-    store.open(HASH_MODEL, 512, create=False)
-    return set(store.chunk_hashes())
+    """Chunk ids in the collection the index's manifest points at."""
+    return set(PaperIndex.load(settings).vectors().chunk_hashes())
 
 
 def snapshot(settings: Settings) -> tuple[str, str, str, set[str]]:
@@ -316,7 +315,46 @@ def test_missing_index_says_to_run_ingest(settings: Settings) -> None:
 
 def test_missing_chroma_collection_says_to_run_ingest(settings: Settings) -> None:
     ingest(settings, [TINY_PAPERS])
-    settings.chroma.collection = "someone-elses"
     index = PaperIndex.load(settings)
+    ChromaStore(settings.chroma, settings.index_path / "chroma").drop(index.manifest["collection"])
     with pytest.raises(StoreError, match="paperlens ingest"):
-        index.vectors()
+        PaperIndex.load(settings).vectors()
+
+
+def test_rebuild_fills_a_new_collection_and_drops_the_old_one(settings: Settings) -> None:
+    ingest(settings, [TINY_PAPERS])
+    old = PaperIndex.load(settings).manifest["collection"]
+    ingest(settings, [TINY_PAPERS], rebuild=True)
+    new = PaperIndex.load(settings).manifest["collection"]
+    assert new != old and new.startswith(settings.chroma.collection)
+    client = ChromaStore(settings.chroma, settings.index_path / "chroma").client()
+    assert [c.name for c in client.list_collections()] == [new]
+
+
+def test_rebuild_that_fails_in_chroma_leaves_the_old_index_whole(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(settings, [TINY_PAPERS])
+    before = snapshot(settings)
+
+    def broken_add(*args: object, **kwargs: object) -> None:
+        raise StoreError("the Chroma server went away")
+
+    monkeypatch.setattr(ChromaStore, "add", broken_add)
+    with pytest.raises(StoreError, match="went away"):
+        ingest(settings, [TINY_PAPERS], rebuild=True)
+    monkeypatch.undo()
+    assert snapshot(settings) == before
+    hits = Retriever(PaperIndex.load(settings), HashEmbedding(), settings.retrieval).search(
+        "pruning heads", mode="dense"
+    )
+    assert hits and hits[0].title.startswith("Pruning")
+    client = ChromaStore(settings.chroma, settings.index_path / "chroma").client()
+    assert len(client.list_collections()) == 1  # the half-built collection was removed
+
+
+def test_index_built_elsewhere_says_to_ingest_there(settings: Settings) -> None:
+    ingest(settings, [TINY_PAPERS])
+    settings.chroma.host, settings.chroma.port = "127.0.0.1", 9
+    with pytest.raises(IndexMissingError, match="chroma server 127.0.0.1:9.*paperlens ingest"):
+        PaperIndex.load(settings)

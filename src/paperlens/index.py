@@ -173,7 +173,14 @@ class PaperIndex:
                 f"{manifest['embedding_model']!r}, but the configured model is {wanted!r}. Use the "
                 "same model, or rebuild the index with `paperlens ingest --rebuild`."
             )
-        return cls(settings, manifest, ChromaStore(settings.chroma, settings.index_path / "chroma"))
+        store = ChromaStore(settings.chroma, settings.index_path / "chroma")
+        if manifest.get("chroma", store.location) != store.location:
+            raise IndexMissingError(
+                f"The index in {settings.index_path} keeps its vectors in the {manifest['chroma']}, "
+                f"but the settings point at the {store.location}. Run `paperlens ingest` to "
+                "build the vectors there, or restore the Chroma settings."
+            )
+        return cls(settings, manifest, store)
 
     @property
     def embedding_model(self) -> str:
@@ -196,7 +203,8 @@ class PaperIndex:
     def vectors(self) -> ChromaStore:
         """The Chroma side, opened on first use (BM25-only searches never touch it)."""
         if not self._opened:
-            self.store.open(self.embedding_model, int(self.manifest["dimension"]), create=False)
+            name = self.manifest.get("collection")
+            self.store.open(self.embedding_model, int(self.manifest["dimension"]), create=False, name=name)
             self._opened = True
         return self.store
 
@@ -242,22 +250,44 @@ class Ingester:
             for chunk in chunk_paper(paper, count_tokens, self.settings.embedding.max_tokens)
         ]
         dimension = len(self.embed_model.get_query_embedding("dimension probe"))
-        if not rebuild:
-            self.store.open(self.signature, dimension, create=True)
-        stored = {} if rebuild else self.store.chunk_hashes()
+        current = self.current_collection()
+        if rebuild:
+            # A rebuild fills a new collection and the old one goes only once the new sidecar is
+            # in place, so a rebuild that fails halfway leaves the previous index whole and usable.
+            target, stored = f"{self.settings.chroma.collection}-{uuid.uuid4().hex[:8]}", {}
+        else:
+            target = current
+            self.store.open(self.signature, dimension, create=True, name=target)
+            stored = self.store.chunk_hashes()
         new_chunks = [chunk for chunk in chunks if chunk.chunk_id not in stored]
         vectors = self.embed([chunk.text for chunk in new_chunks])
         if rebuild:
-            self.store.drop()
-            self.store.open(self.signature, dimension, create=True)
+            self.store.open(self.signature, dimension, create=True, name=target)
         hashes = {paper.paper_id: paper.content_hash for paper in papers}
-        self.store.add(new_chunks, vectors, hashes)
-        self.write_sidecar(papers, chunks, dimension)
+        try:
+            self.store.add(new_chunks, vectors, hashes)
+        except BaseException:
+            if rebuild:
+                self.store.drop(target)
+            raise
+        self.write_sidecar(papers, chunks, dimension, target)
         # Only now that the new sidecar is in place: until here the old one is the index, and
         # its chunks must stay (searches ignore chunks their sidecar does not know).
-        wanted = {chunk.chunk_id for chunk in chunks}
-        self.store.delete([chunk_id for chunk_id in stored if chunk_id not in wanted])
+        if rebuild:
+            self.store.drop(current)
+        else:
+            wanted = {chunk.chunk_id for chunk in chunks}
+            self.store.delete([chunk_id for chunk_id in stored if chunk_id not in wanted])
         return self.report(papers, previous, chunks, new_chunks, time.perf_counter() - started)
+
+    def current_collection(self) -> str:
+        """The collection the present sidecar points at (the configured name before any ingest)."""
+        path = self.settings.index_path / SIDECAR / MANIFEST
+        if path.exists():
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            if manifest.get("chroma") == self.store.location and manifest.get("collection"):
+                return str(manifest["collection"])
+        return self.settings.chroma.collection
 
     def previous_papers(self) -> dict[str, Paper]:
         path = self.settings.index_path / SIDECAR / "papers.jsonl"
@@ -279,7 +309,9 @@ class Ingester:
                 bar.update(len(batch))
         return vectors
 
-    def write_sidecar(self, papers: list[Paper], chunks: list[Chunk], dimension: int) -> None:
+    def write_sidecar(
+        self, papers: list[Paper], chunks: list[Chunk], dimension: int, collection: str
+    ) -> None:
         """Write the new sidecar beside the old one, then swap them."""
         root = self.settings.index_path
         fresh = root / f".sidecar-{uuid.uuid4().hex[:8]}"
@@ -294,7 +326,7 @@ class Ingester:
                 "embedding_model": self.signature,
                 "dimension": dimension,
                 "chroma": self.store.location,
-                "collection": self.settings.chroma.collection,
+                "collection": collection,
                 "papers": len(papers),
                 "chunks": len(chunks),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),

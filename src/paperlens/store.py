@@ -57,9 +57,10 @@ class ChromaStore:
                 raise StoreError(f"Could not open the {self.location}: {error}") from None
         return self._client
 
-    def open(self, signature: str, dimension: int, create: bool) -> None:
-        """Attach to the collection, refusing one built with another embedding model."""
-        name = self.settings.collection
+    def open(self, signature: str, dimension: int, create: bool, name: str | None = None) -> None:
+        """Attach to the collection (by default the configured one), refusing one built with
+        another embedding model."""
+        name = name or self.settings.collection
         try:
             if create:
                 collection = self.client().get_or_create_collection(
@@ -96,6 +97,7 @@ class ChromaStore:
                 "`paperlens ingest --rebuild`."
             )
         self._vectors = ChromaVectorStore(chroma_collection=collection)
+        self.name = name
 
     @property
     def vectors(self) -> ChromaVectorStore:
@@ -103,10 +105,12 @@ class ChromaStore:
             raise StoreError("The Chroma collection is not open.")
         return self._vectors
 
-    def drop(self) -> None:
+    def drop(self, name: str) -> None:
+        """Delete a collection; one that does not exist is already gone."""
         with contextlib.suppress(Exception):
-            self.client().delete_collection(self.settings.collection)
-        self._vectors = None
+            self.client().delete_collection(name)
+        if getattr(self, "name", None) == name:
+            self._vectors = None
 
     def count(self) -> int:
         return int(self.vectors.client.count())
