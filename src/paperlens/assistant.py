@@ -54,7 +54,7 @@ class Assistant:
         index = PaperIndex.load(settings)
         embed_model = embed_model or make_embedding(settings.embedding)
         llm = llm or make_llm(settings.llm)
-        bank = SentenceBank(embed_model)
+        bank = SentenceBank(embed_model, index.sentences)
         judge = llm if settings.answer.llm_support_check else None
         checker = SupportChecker(bank, settings.answer.support_threshold, judge, prompts)
         vocabulary = Vocabulary.from_bm25(index.bm25, len(index.chunks))

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import bm25s
+import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import BaseModel
 from tqdm import tqdm
@@ -30,6 +31,7 @@ from tqdm import tqdm
 from paperlens.config import Settings
 from paperlens.corpus import deduplicate, read_papers
 from paperlens.errors import CorpusError, IndexMismatchError, IndexMissingError, PaperNotFoundError
+from paperlens.evidence import SentenceStore, unit_rows
 from paperlens.providers import embedding_signature, token_counter
 from paperlens.store import ChromaStore
 from paperlens.text import content_words, split_sentences, stem
@@ -37,7 +39,7 @@ from paperlens.types import Chunk, Paper
 
 SIDECAR = "sidecar"
 MANIFEST = "manifest.json"
-EMBED_BATCH = 64
+EMBED_BATCH = 512  # texts per progress step; the embedder batches them by length
 
 
 class IngestReport(BaseModel):
@@ -154,6 +156,7 @@ class PaperIndex:
         self.chunks: list[Chunk] = read_jsonl(self.directory / "chunks.jsonl", Chunk)
         self.chunk_by_id: dict[str, Chunk] = {chunk.chunk_id: chunk for chunk in self.chunks}
         self._bm25: bm25s.BM25 | None = None
+        self._sentences: SentenceStore | None = None
         self._opened = False
 
     @classmethod
@@ -193,6 +196,13 @@ class PaperIndex:
             raise PaperNotFoundError(
                 f"No paper with id {paper_id!r}. List the ids with `paperlens papers`."
             ) from None
+
+    @property
+    def sentences(self) -> SentenceStore | None:
+        """Abstract sentence vectors stored at ingest (None for an index built before them)."""
+        if self._sentences is None:
+            self._sentences = SentenceStore.load(self.directory)
+        return self._sentences
 
     @property
     def bm25(self) -> bm25s.BM25:
@@ -261,6 +271,7 @@ class Ingester:
             stored = self.store.chunk_hashes()
         new_chunks = [chunk for chunk in chunks if chunk.chunk_id not in stored]
         vectors = self.embed([chunk.text for chunk in new_chunks])
+        sentences = SentenceStore.build(papers, self.embed_sentences, self.previous_sentences(rebuild))
         if rebuild:
             self.store.open(self.signature, dimension, create=True, name=target)
         hashes = {paper.paper_id: paper.content_hash for paper in papers}
@@ -270,7 +281,7 @@ class Ingester:
             if rebuild:
                 self.store.drop(target)
             raise
-        self.write_sidecar(papers, chunks, dimension, target)
+        self.write_sidecar(papers, chunks, sentences, dimension, target)
         # Only now that the new sidecar is in place: until here the old one is the index, and
         # its chunks must stay (searches ignore chunks their sidecar does not know).
         if rebuild:
@@ -295,12 +306,28 @@ class Ingester:
             return {}
         return {paper.paper_id: paper for paper in read_jsonl(path, Paper)}
 
-    def embed(self, texts: list[str]) -> list[list[float]]:
+    def previous_sentences(self, rebuild: bool) -> SentenceStore | None:
+        """The sentence vectors of the present index, reusable when the embedder is the same."""
+        directory = self.settings.index_path / SIDECAR
+        if rebuild or not (directory / MANIFEST).exists():
+            return None
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        return SentenceStore.load(directory) if manifest["embedding_model"] == self.signature else None
+
+    def embed_sentences(self, texts: list[str]) -> np.ndarray:
+        if not texts:  # every abstract unchanged
+            return np.zeros((0, 1), dtype=np.float32)
+        vectors = self.embed(texts, "Embedding sentences", "sentence")
+        return unit_rows(np.asarray(vectors, dtype=np.float32))
+
+    def embed(
+        self, texts: list[str], desc: str = "Embedding chunks", unit: str = "chunk"
+    ) -> list[list[float]]:
         vectors: list[list[float]] = []
         with tqdm(
             total=len(texts),
-            desc="Embedding chunks",
-            unit="chunk",
+            desc=desc,
+            unit=unit,
             disable=not self.progress or not texts,
         ) as bar:
             for start in range(0, len(texts), EMBED_BATCH):
@@ -310,7 +337,12 @@ class Ingester:
         return vectors
 
     def write_sidecar(
-        self, papers: list[Paper], chunks: list[Chunk], dimension: int, collection: str
+        self,
+        papers: list[Paper],
+        chunks: list[Chunk],
+        sentences: SentenceStore,
+        dimension: int,
+        collection: str,
     ) -> None:
         """Write the new sidecar beside the old one, then swap them."""
         root = self.settings.index_path
@@ -322,6 +354,7 @@ class Ingester:
             bm25 = bm25s.BM25()
             bm25.index([bm25_terms(chunk.text) or [""] for chunk in chunks], show_progress=False)
             bm25.save(str(fresh / "bm25"), show_progress=False)
+            sentences.save(fresh)
             manifest = {
                 "embedding_model": self.signature,
                 "dimension": dimension,

@@ -54,13 +54,21 @@ def ensure_offline_env() -> None:
 # ---------------------------------------------------------------- embeddings
 
 
+GROUP_SIZE = 512
+
+
 class SentenceTransformerEmbedding(BaseEmbedding):
     """A local sentence-transformers model; vectors are L2-normalized."""
 
     _model: Any = PrivateAttr()
+    _batch_size: int = PrivateAttr()
 
     def __init__(self, path: str, model_name: str, batch_size: int = 32) -> None:
-        super().__init__(model_name=model_name, embed_batch_size=batch_size)
+        # llama-index hands us texts in groups of embed_batch_size; sentence-transformers sorts
+        # each group by length before batching, so large groups waste far less on padding
+        # (short abstract sentences: 90 -> 130 per second here).
+        super().__init__(model_name=model_name, embed_batch_size=max(batch_size, GROUP_SIZE))
+        self._batch_size = batch_size
         ensure_offline_env()
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
@@ -79,7 +87,7 @@ class SentenceTransformerEmbedding(BaseEmbedding):
     def _encode(self, texts: list[str]) -> list[list[float]]:
         vectors = self._model.encode(
             texts,
-            batch_size=self.embed_batch_size,
+            batch_size=self._batch_size,
             normalize_embeddings=True,
             show_progress_bar=False,
             convert_to_numpy=True,

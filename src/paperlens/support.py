@@ -44,15 +44,14 @@ class SupportChecker:
     def check(self, sentences: Sequence[AnswerSentence], sources: dict[int, Paper]) -> list[SentenceCheck]:
         """One SentenceCheck per sentence; `sources` maps display numbers to papers."""
         cited = [s for s in sentences if any(n in sources for n in s.citations)]
-        vectors = self.bank.embed([s.text for s in cited])
-        by_text = {id(s): v for s, v in zip(cited, vectors, strict=True)}
+        by_text = self.claim_vectors([s.text for s in cited], list(sources.values()))
         checks = []
         for sentence in sentences:
             numbers = [n for n in sentence.citations if n in sources]
             if not numbers:
                 checks.append(SentenceCheck(text=sentence.text, citations=sentence.citations))
                 continue
-            vector = by_text[id(sentence)]
+            vector = by_text[sentence.text]
             support, evidence = self.score(sentence.text, vector, [sources[n] for n in numbers])
             per_citation = {n: round(self.score(sentence.text, vector, [sources[n]])[0], 3) for n in numbers}
             checks.append(
@@ -68,6 +67,18 @@ class SupportChecker:
         if self.llm is not None and self.prompts is not None:
             self.ask_llm(checks, sources)
         return checks
+
+    def claim_vectors(self, claims: list[str], papers: list[Paper]) -> dict[str, np.ndarray]:
+        """Vectors of the claims; a claim that quotes an abstract sentence (every extractive
+        one) reuses that sentence's vector instead of being embedded again."""
+        known = {
+            sentence: vector
+            for entry in self.bank.get_many(papers)
+            for sentence, vector in zip(entry.sentences, entry.vectors, strict=True)
+        }
+        missing = list(dict.fromkeys(c for c in claims if c not in known))
+        known.update(zip(missing, self.bank.embed(missing), strict=True))
+        return {claim: known[claim] for claim in claims}
 
     def score(self, claim: str, vector: np.ndarray, papers: list[Paper]) -> tuple[float, str | None]:
         """Support of `claim` by `papers` together, in 0..1, and the best matching sentence."""

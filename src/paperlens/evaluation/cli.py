@@ -32,6 +32,8 @@ eval_app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
 def make_assistant(settings: Settings) -> AssistantLike:
     """The seam tests replace; the real Assistant is imported only when a run needs it."""
     from paperlens.assistant import Assistant
