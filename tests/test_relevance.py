@@ -10,7 +10,7 @@ PAPERS = [
     Paper(
         paper_id="a",
         title="Megatron-LM: Training Trillion Parameter Models",
-        abstract="We train a trillion parameter model at 502 petaFLOP/s on 3072 GPUs with Megatron-LM.",
+        abstract="We train a trillion parameter model at 502 petaFLOP/s speed on 3072 GPUs with Megatron-LM.",
     ),
     Paper(
         paper_id="b",
@@ -60,3 +60,8 @@ def test_named_paper_with_the_detail() -> None:
 def test_questions_that_name_no_paper_or_ask_for_papers_are_not_judged() -> None:
     assert not missing_detail("What learning rate schedules exist?", PAPERS, vocabulary())
     assert not missing_detail("Which papers use Megatron-LM for dropout rates?", PAPERS, vocabulary())
+
+
+def test_compounds_and_asking_verbs_are_not_the_missing_detail() -> None:
+    question = "What speed did Megatron-LM reach when training a trillion-parameter model?"
+    assert not missing_detail(question, PAPERS, vocabulary())

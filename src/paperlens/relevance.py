@@ -28,6 +28,8 @@ DETAIL_QUESTION = re.compile(
     r"which (value|values|dataset|datasets|benchmark|benchmarks|optimizer|hyperparameters?))\b",
     re.IGNORECASE,
 )
+# Verbs that frame a question ("what accuracy did it reach") rather than name the detail.
+ASKING_VERBS = {stem(w) for w in ("reach", "achieve", "obtain", "get", "report", "need", "perform", "give")}
 RARE_SHARE = 0.01  # a title word in at most 1% of chunks (or 3) identifies a paper
 MIN_DETAIL_COVERAGE = 0.5
 
@@ -83,7 +85,8 @@ def missing_detail(question: str, papers: list[Paper], vocabulary: Vocabulary) -
         text = loose_stems(f"{paper.title} {paper.abstract}")
         naming = {term for term in asked & text if vocabulary.is_rare(term)}
         if naming:
-            detail = asked - naming - loose_stems(paper.title)
+            # Compounds count through their parts ('trillion-parameter' -> trillion, parameter).
+            detail = {t for t in asked - naming - loose_stems(paper.title) if "-" not in t} - ASKING_VERBS
             return bool(detail) and len(detail & text) / len(detail) < MIN_DETAIL_COVERAGE
     return False
 
