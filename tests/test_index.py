@@ -359,5 +359,5 @@ def test_rebuild_that_fails_in_chroma_leaves_the_old_index_whole(
 def test_index_built_elsewhere_says_to_ingest_there(settings: Settings) -> None:
     ingest(settings, [TINY_PAPERS])
     settings.chroma.host, settings.chroma.port = "127.0.0.1", 9
-    with pytest.raises(IndexMissingError, match="chroma server 127.0.0.1:9.*paperlens ingest"):
+    with pytest.raises(IndexMissingError, match=r"chroma server 127\.0\.0\.1:9.*paperlens ingest"):
         PaperIndex.load(settings)

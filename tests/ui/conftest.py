@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from paperlens.config import AppSettings, EmbeddingSettings, Settings
+from paperlens.config import AppSettings, Settings
 from paperlens.ui import launch
 from paperlens.ui_handlers import AssistantProvider, ChatSession, Handlers
 from processes import free_port, stop_process, wait_for_http
@@ -85,14 +85,10 @@ def settings_env(settings: Settings, port: int) -> dict[str, str]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Like the root fixture's settings, but eval runs are read from (and written to) tmp_path."""
-    return Settings(
-        data_dir=tmp_path,
-        prompts_dir=ROOT / "prompts",
-        eval_dir=tmp_path / "eval",
-        embedding=EmbeddingSettings(provider="hash"),
-    )
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    """The root fixture's settings, but eval runs are read from (and written to) tmp_path."""
+    settings.eval_dir = tmp_path / "eval"
+    return settings
 
 
 @pytest.fixture
