@@ -19,7 +19,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 def main() -> int:
     from paperlens.config import load_settings
     from paperlens.errors import PaperlensError
-    from paperlens.ui import launch
+    from paperlens.interfaces.web.layout import launch
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("paperlens").setLevel(logging.INFO)

@@ -45,8 +45,8 @@ def free_port() -> int:
 @contextmanager
 def local_app() -> Iterator[tuple[str, str]]:
     """The app over the configured index, served from this process on a free loopback port."""
-    from paperlens.cli import load_settings
-    from paperlens.ui import build_assistant, ensure_index, launch
+    from paperlens.interfaces.cli import load_settings
+    from paperlens.interfaces.web.layout import build_assistant, ensure_index, launch
 
     settings = load_settings()
     settings.app.port = free_port()

@@ -85,7 +85,8 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
 def open_index(settings: Any, workdir: Path) -> tuple[Any, Any, str]:
     """The built index, or a fresh one in `workdir` when there is none yet."""
     from paperlens.errors import IndexMissingError
-    from paperlens.index import Ingester, PaperIndex
+    from paperlens.index.ingest import Ingester
+    from paperlens.index.paper_index import PaperIndex
     from paperlens.providers import make_embedding
 
     embed_model = make_embedding(settings.embedding)
@@ -186,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from paperlens.config import Settings
     from paperlens.errors import PaperlensError
-    from paperlens.retrieve import Retriever
+    from paperlens.index.retriever import Retriever
 
     settings = Settings()
     if args.data_dir:

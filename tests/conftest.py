@@ -15,7 +15,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from llm_server import LLMServer
 from paperlens.config import EmbeddingSettings, Settings
-from paperlens.index import Ingester, PaperIndex
+from paperlens.index.ingest import Ingester
+from paperlens.index.paper_index import PaperIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY_PAPERS = Path(__file__).parent / "data" / "tiny_papers.jsonl"

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from fakes import ScriptedLLM, scripted_client
-from paperlens.answer import CANNOT_ANSWER
-from paperlens.assistant import Assistant
+from paperlens.answering.assistant import Assistant
+from paperlens.answering.engine import CANNOT_ANSWER
 from paperlens.config import Settings
 from paperlens.errors import LLMError, QuestionError
-from paperlens.index import Ingester, PaperIndex
+from paperlens.index.ingest import Ingester
+from paperlens.index.paper_index import PaperIndex
 from paperlens.providers import HashEmbedding, LLMClient
 from paperlens.types import Answer, Delta, Turn
 

@@ -16,12 +16,13 @@ import chromadb
 import pytest
 
 from paperlens.config import ChromaSettings, Settings
-from paperlens.corpus import make_paper_id
 from paperlens.errors import IndexMismatchError, StoreError
-from paperlens.index import Ingester, IngestReport, PaperIndex
+from paperlens.index.corpus import make_paper_id
+from paperlens.index.ingest import Ingester, IngestReport
+from paperlens.index.paper_index import PaperIndex
+from paperlens.index.retriever import Retriever
+from paperlens.index.store import ChromaStore
 from paperlens.providers import HashEmbedding
-from paperlens.retrieve import Retriever
-from paperlens.store import ChromaStore
 from processes import free_port, stop_process, wait_for_http
 
 pytestmark = pytest.mark.integration

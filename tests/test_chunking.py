@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from paperlens.corpus import make_paper_id, read_papers
-from paperlens.index import chunk_paper
+from paperlens.index.chunking import chunk_paper
+from paperlens.index.corpus import make_paper_id, read_papers
 from paperlens.providers import HashEmbedding
 from paperlens.types import Paper
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from paperlens.citations import (
+from paperlens.answering.citations import (
     CitationRewriter,
     answer_sentences,
     cited_numbers,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from paperlens.cli import app
+from paperlens.interfaces.cli import app
 
 TINY = Path(__file__).parent / "data" / "tiny_papers.jsonl"
 

@@ -9,8 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from paperlens.cli import app
-from paperlens.corpus import make_paper_id
+from paperlens.index.corpus import make_paper_id
+from paperlens.interfaces.cli import app
 
 TINY_PAPERS = Path(__file__).parent / "data" / "tiny_papers.jsonl"
 PRUNING = make_paper_id("Pruning Attention Heads in Transformers")

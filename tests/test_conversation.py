@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from fakes import scripted_client
-from paperlens.conversation import Condenser, referenced_papers, validate_question
+from paperlens.answering.conversation import Condenser, referenced_papers, validate_question
 from paperlens.errors import QuestionError
 from paperlens.prompts import PromptLibrary
 from paperlens.types import Answer, Citation, Turn

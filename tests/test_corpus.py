@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from paperlens.corpus import find_urls, make_paper_id, normalize_title, read_file, read_papers
 from paperlens.errors import CorpusError
+from paperlens.index.corpus import find_urls, make_paper_id, normalize_title, read_file, read_papers
 
 REAL_PAPERS = Path(__file__).resolve().parent.parent / "data" / "papers"
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from paperlens.evidence import SentenceBank, SentenceStore
+from paperlens.answering.sentence_bank import SentenceBank
+from paperlens.index.sentences import SentenceStore
 from paperlens.providers import HashEmbedding
 from paperlens.types import Paper
 

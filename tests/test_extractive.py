@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from paperlens.assistant import Assistant
+from paperlens.answering.assistant import Assistant
+from paperlens.answering.extractive import Candidate, cite, select
 from paperlens.config import Settings
-from paperlens.extractive import Candidate, cite, select
-from paperlens.index import PaperIndex
+from paperlens.index.paper_index import PaperIndex
 from paperlens.providers import HashEmbedding
 from paperlens.types import Answer, Delta
 

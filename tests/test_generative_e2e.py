@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from llm_server import LLMServer, reply, stream
-from paperlens.assistant import Assistant
+from paperlens.answering.assistant import Assistant
 from paperlens.config import LLMSettings, Settings
-from paperlens.index import PaperIndex
+from paperlens.index.paper_index import PaperIndex
 from paperlens.providers import HashEmbedding
 from paperlens.types import Answer, Delta, Turn
 

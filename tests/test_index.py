@@ -9,12 +9,13 @@ import bm25s
 import pytest
 
 from paperlens.config import EmbeddingSettings, Settings
-from paperlens.corpus import make_paper_id
 from paperlens.errors import CorpusError, IndexMismatchError, IndexMissingError, StoreError
-from paperlens.index import SIDECAR, Ingester, IngestReport, PaperIndex
+from paperlens.index.corpus import make_paper_id
+from paperlens.index.ingest import Ingester, IngestReport
+from paperlens.index.paper_index import SIDECAR, PaperIndex
+from paperlens.index.retriever import Retriever
+from paperlens.index.store import ChromaStore
 from paperlens.providers import HashEmbedding
-from paperlens.retrieve import Retriever
-from paperlens.store import ChromaStore
 from paperlens.text import split_sentences
 
 TINY_PAPERS = Path(__file__).parent / "data" / "tiny_papers.jsonl"

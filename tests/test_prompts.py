@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from paperlens.answer import ANSWER_PROMPTS
+from paperlens.answering.engine import ANSWER_PROMPTS
 from paperlens.errors import PromptError
 from paperlens.prompts import PromptLibrary
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from paperlens.assistant import Assistant
-from paperlens.citations import AnswerSentence, answer_sentences
+from paperlens.answering.assistant import Assistant
+from paperlens.answering.citations import AnswerSentence, answer_sentences
 from paperlens.config import Settings
 from paperlens.types import Turn
 

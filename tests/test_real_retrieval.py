@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from paperlens.config import Settings
-from paperlens.corpus import make_paper_id
-from paperlens.index import Ingester, PaperIndex
-from paperlens.retrieve import Retriever
+from paperlens.index.corpus import make_paper_id
+from paperlens.index.ingest import Ingester
+from paperlens.index.paper_index import PaperIndex
+from paperlens.index.retriever import Retriever
 
 pytestmark = pytest.mark.integration
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from paperlens.relevance import Vocabulary, missing_detail, unknown_names
+from paperlens.answering.relevance import Vocabulary, missing_detail, unknown_names
 from paperlens.text import content_words, stem
 from paperlens.types import Paper
 

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from paperlens.config import EmbeddingSettings, RetrievalSettings, Settings
-from paperlens.corpus import make_paper_id
 from paperlens.errors import ConfigError
-from paperlens.index import Ingester, PaperIndex
+from paperlens.index.corpus import make_paper_id
+from paperlens.index.ingest import Ingester
+from paperlens.index.paper_index import PaperIndex
+from paperlens.index.retriever import Ranked, Retriever
 from paperlens.providers import HashEmbedding
-from paperlens.retrieve import Ranked, Retriever
 from paperlens.types import Passage, SearchFilters
 
 TINY_PAPERS = Path(__file__).parent / "data" / "tiny_papers.jsonl"

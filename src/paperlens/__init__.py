@@ -16,7 +16,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _WHERE = {
-    "Assistant": "paperlens.assistant",
+    "Assistant": "paperlens.answering.assistant",
     "Settings": "paperlens.config",
     "load_settings": "paperlens.config",
     "Answer": "paperlens.types",
@@ -27,9 +27,9 @@ _WHERE = {
     "SearchFilters": "paperlens.types",
     "SentenceCheck": "paperlens.types",
     "Turn": "paperlens.types",
-    "Ingester": "paperlens.index",
-    "PaperIndex": "paperlens.index",
-    "read_papers": "paperlens.corpus",
+    "Ingester": "paperlens.index.ingest",
+    "PaperIndex": "paperlens.index.paper_index",
+    "read_papers": "paperlens.index.corpus",
     "PaperlensError": "paperlens.errors",
 }
 __all__ = sorted(_WHERE)

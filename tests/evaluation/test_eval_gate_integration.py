@@ -14,7 +14,7 @@ from paperlens.evaluation.baseline import check_gate, load_baseline
 from paperlens.evaluation.dataset import load_dataset
 from paperlens.evaluation.runner import RunOptions, run_eval
 from paperlens.evaluation.writers import write_run
-from paperlens.index import PaperIndex
+from paperlens.index.paper_index import PaperIndex
 
 ROOT = Path(__file__).resolve().parents[2]
 GATE_OUTPUT = ROOT / "test-output" / "eval-gate"  # kept for CI artifacts (git-ignored)
@@ -22,7 +22,7 @@ GATE_OUTPUT = ROOT / "test-output" / "eval-gate"  # kept for CI artifacts (git-i
 
 @pytest.mark.integration
 def test_offline_eval_holds_the_baseline(real_settings: Settings, bundled_embedding) -> None:  # type: ignore[no-untyped-def]
-    from paperlens.assistant import Assistant
+    from paperlens.answering.assistant import Assistant
 
     assistant = Assistant.from_settings(real_settings, embed_model=bundled_embedding)
     assert assistant.mode == "extractive"
@@ -66,7 +66,7 @@ def tiny_questions(index: PaperIndex, path: Path) -> Path:
 def test_generative_path_with_a_scripted_model(
     tiny_index: PaperIndex, settings: Settings, tmp_path: Path
 ) -> None:
-    from paperlens.assistant import Assistant
+    from paperlens.answering.assistant import Assistant
     from paperlens.providers import HashEmbedding
 
     client, llm = scripted_client(

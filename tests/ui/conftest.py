@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from paperlens.config import AppSettings, Settings
-from paperlens.ui import launch
-from paperlens.ui_handlers import AssistantProvider, ChatSession, Handlers
+from paperlens.interfaces.web.handlers import AssistantProvider, ChatSession, Handlers
+from paperlens.interfaces.web.layout import launch
 from processes import free_port, stop_process, wait_for_http
 
 from .fake_assistant import FakeAssistant
@@ -135,8 +135,8 @@ def real_app(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
 def untrusted_app(bundled_embedding: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real assistant over the tiny corpus plus a paper whose title and abstract carry HTML
     and script payloads."""
-    from paperlens.assistant import Assistant
-    from paperlens.index import Ingester
+    from paperlens.answering.assistant import Assistant
+    from paperlens.index.ingest import Ingester
 
     root = tmp_path_factory.mktemp("untrusted-corpus")
     papers = root / "papers"

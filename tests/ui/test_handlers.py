@@ -13,10 +13,17 @@ import pytest
 
 from paperlens.config import AppSettings, Settings
 from paperlens.errors import IndexMissingError
+from paperlens.interfaces.web.eval_view import NO_RUN
+from paperlens.interfaces.web.handlers import (
+    AssistantProvider,
+    ChatSession,
+    Handlers,
+    Pending,
+    make_filters,
+    model_info,
+)
+from paperlens.interfaces.web.layout import launch_options
 from paperlens.types import SearchFilters
-from paperlens.ui import launch_options
-from paperlens.ui_eval import NO_RUN
-from paperlens.ui_handlers import AssistantProvider, ChatSession, Handlers, Pending, make_filters, model_info
 
 from .fake_assistant import XSS_ID, FakeAssistant
 

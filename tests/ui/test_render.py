@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from paperlens.types import Answer, Citation, PaperHit, SentenceCheck
-from paperlens.ui_render import (
+from paperlens.interfaces.web.render import (
     escape_html,
     escape_md,
     find_spans,
@@ -12,6 +11,7 @@ from paperlens.ui_render import (
     render_answer,
     safe_url,
 )
+from paperlens.types import Answer, Citation, PaperHit, SentenceCheck
 
 
 def answer(text: str, **fields: object) -> Answer:

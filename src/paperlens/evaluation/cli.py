@@ -16,7 +16,7 @@ from rich.table import Table
 
 from paperlens.config import RetrievalMode, Settings, load_settings
 from paperlens.errors import ConfigError
-from paperlens.terminal import console, errors, friendly
+from paperlens.interfaces.terminal import console, errors, friendly
 
 if TYPE_CHECKING:  # the eval modules load when a command runs, keeping `paperlens --help` fast
     from paperlens.evaluation.baseline import GateReport
@@ -36,7 +36,7 @@ eval_app = typer.Typer(
 
 def make_assistant(settings: Settings) -> AssistantLike:
     """The seam tests replace; the real Assistant is imported only when a run needs it."""
-    from paperlens.assistant import Assistant
+    from paperlens.answering.assistant import Assistant
 
     return Assistant.from_settings(settings)  # type: ignore[no-any-return]
 

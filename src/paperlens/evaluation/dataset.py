@@ -138,7 +138,7 @@ def load_dataset(path: Path, known_ids: Iterable[str] | None = None) -> Dataset:
 
 def indexed_paper_ids(settings: Settings) -> set[str] | None:
     """Paper ids in the built index, or None when there is no index to check against."""
-    from paperlens.index import SIDECAR, read_jsonl
+    from paperlens.index.paper_index import SIDECAR, read_jsonl
     from paperlens.types import Paper
 
     path = settings.index_path / SIDECAR / "papers.jsonl"

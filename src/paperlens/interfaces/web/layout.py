@@ -17,11 +17,11 @@ import gradio as gr
 
 from paperlens.config import Settings
 from paperlens.errors import PaperlensError
-from paperlens.ui_eval import NO_RUN, runs_dir
-from paperlens.ui_handlers import MODES, AssistantProvider, ChatSession, Handlers
-from paperlens.ui_render import CSS, render_paper, render_sources
+from paperlens.interfaces.web.eval_view import NO_RUN, runs_dir
+from paperlens.interfaces.web.handlers import MODES, AssistantProvider, ChatSession, Handlers
+from paperlens.interfaces.web.render import CSS, render_paper, render_sources
 
-log = logging.getLogger("paperlens.ui")
+log = logging.getLogger("paperlens.interfaces.web.layout")
 
 API_NAME = "ask"  # the documented chat endpoint: client.predict(question, api_name="/ask")
 EXAMPLES = [
@@ -352,7 +352,8 @@ def ensure_index(settings: Settings, echo: Callable[[str], None] = print) -> Non
     """Build the index on first run, with a progress bar on the terminal. A failure (no papers,
     unreadable file) is reported and the app still starts: the chat shows the same message."""
     from paperlens.errors import IndexMissingError
-    from paperlens.index import Ingester, PaperIndex
+    from paperlens.index.ingest import Ingester
+    from paperlens.index.paper_index import PaperIndex
     from paperlens.providers import make_embedding
 
     try:
@@ -377,7 +378,7 @@ def ensure_index(settings: Settings, echo: Callable[[str], None] = print) -> Non
 def build_assistant(settings: Settings) -> AssistantProvider:
     """Build the assistant now (so the first question is fast); if that fails, keep serving and
     retry on the next question."""
-    from paperlens.assistant import Assistant
+    from paperlens.answering.assistant import Assistant
 
     provider = AssistantProvider(lambda: Assistant.from_settings(settings))
     try:

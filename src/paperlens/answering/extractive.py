@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from paperlens.evidence import SentenceBank
+from paperlens.answering.sentence_bank import SentenceBank
 from paperlens.text import content_stems
 from paperlens.types import Paper
 

@@ -13,7 +13,7 @@ from rich.table import Table
 from paperlens.config import RetrievalMode, Settings, load_settings
 from paperlens.errors import PaperlensError
 from paperlens.evaluation.cli import eval_app
-from paperlens.terminal import console, errors, friendly, print_json
+from paperlens.interfaces.terminal import console, errors, friendly, print_json
 from paperlens.types import Answer, Delta, Turn
 
 app = typer.Typer(
@@ -43,7 +43,7 @@ def ingest(
     ] = False,
 ) -> None:
     """Read papers and bring the index up to date (only new or changed papers are embedded)."""
-    from paperlens.index import Ingester
+    from paperlens.index.ingest import Ingester
     from paperlens.providers import make_embedding
 
     settings = load_settings()
@@ -61,7 +61,7 @@ def ingest(
 @friendly
 def papers(json_output: JsonOption = False) -> None:
     """List every paper in the index."""
-    from paperlens.index import PaperIndex
+    from paperlens.index.paper_index import PaperIndex
 
     index = PaperIndex.load(load_settings())
     if json_output:
@@ -80,7 +80,7 @@ def show(
     json_output: JsonOption = False,
 ) -> None:
     """Show one paper: title, abstract, listing pages and links."""
-    from paperlens.index import PaperIndex
+    from paperlens.index.paper_index import PaperIndex
 
     paper = PaperIndex.load(load_settings()).paper(paper_id)
     if json_output:
@@ -115,7 +115,7 @@ def search(
     category: Annotated[list[str] | None, typer.Option(help="Only papers in this category.")] = None,
 ) -> None:
     """Find the papers that best match QUERY (no answer, just ranked papers)."""
-    from paperlens.assistant import build_retriever
+    from paperlens.answering.assistant import build_retriever
     from paperlens.types import SearchFilters
 
     settings = load_settings()
@@ -142,7 +142,7 @@ def search(
 
 
 def build_assistant(settings: Settings):  # type: ignore[no-untyped-def]
-    from paperlens.assistant import Assistant
+    from paperlens.answering.assistant import Assistant
 
     with console.status("Loading models and the index…"):
         return Assistant.from_settings(settings)
@@ -255,7 +255,7 @@ def app_command(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default: 127.0.0.1).")] = None,
 ) -> None:
     """Start the web app (builds the index first if it is missing)."""
-    from paperlens.ui import launch
+    from paperlens.interfaces.web.layout import launch
 
     settings = load_settings()
     if port is not None:

@@ -12,16 +12,16 @@ from collections.abc import Iterator
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from paperlens.answer import ANSWER_PROMPTS, AnswerEngine, Context, ms_since
+from paperlens.answering.conversation import Condenser, validate_question
+from paperlens.answering.engine import ANSWER_PROMPTS, AnswerEngine, Context, ms_since
+from paperlens.answering.relevance import Vocabulary
+from paperlens.answering.sentence_bank import SentenceBank
+from paperlens.answering.support import SupportChecker
 from paperlens.config import RetrievalMode, Settings
-from paperlens.conversation import Condenser, validate_question
-from paperlens.evidence import SentenceBank
-from paperlens.index import PaperIndex
+from paperlens.index.paper_index import PaperIndex
+from paperlens.index.retriever import Retriever
 from paperlens.prompts import PromptLibrary
 from paperlens.providers import LLMClient, make_embedding, make_llm
-from paperlens.relevance import Vocabulary
-from paperlens.retrieve import Retriever
-from paperlens.support import SupportChecker
 from paperlens.types import Answer, Delta, PaperHit, SearchFilters, Turn
 
 Stream = Iterator[Delta | Answer]

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from paperlens.citations import AnswerSentence
+from paperlens.answering.citations import AnswerSentence
+from paperlens.answering.sentence_bank import SentenceBank
 from paperlens.errors import LLMError
-from paperlens.evidence import SentenceBank
 from paperlens.prompts import PromptLibrary
 from paperlens.providers import LLMClient
 from paperlens.text import content_stems

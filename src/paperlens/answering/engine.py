@@ -12,15 +12,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from paperlens.citations import CitationRewriter, answer_sentences
+from paperlens.answering.citations import CitationRewriter, answer_sentences
+from paperlens.answering.extractive import extractive_text, score_sentences, select
+from paperlens.answering.relevance import Vocabulary, missing_detail, unknown_names
+from paperlens.answering.sentence_bank import SentenceBank
+from paperlens.answering.summaries import paper_sections_text, topic_sections_text
+from paperlens.answering.support import SupportChecker
 from paperlens.config import AnswerSettings
-from paperlens.evidence import SentenceBank
-from paperlens.extractive import extractive_text, score_sentences, select
 from paperlens.prompts import PromptLibrary
 from paperlens.providers import LLMClient
-from paperlens.relevance import Vocabulary, missing_detail, unknown_names
-from paperlens.summaries import paper_sections_text, topic_sections_text
-from paperlens.support import SupportChecker
 from paperlens.types import Answer, Citation, Delta, Paper, PaperHit, RefusalReason
 
 # The one refusal sentence: the prompt asks for it, the parser looks for it, tests use it.

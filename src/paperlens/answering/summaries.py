@@ -14,8 +14,8 @@ from collections import Counter
 
 import numpy as np
 
-from paperlens.evidence import SentenceBank
-from paperlens.extractive import APPROACH, cite, score_sentences
+from paperlens.answering.extractive import APPROACH, cite, score_sentences
+from paperlens.answering.sentence_bank import SentenceBank
 from paperlens.text import content_words, stem
 from paperlens.types import Paper
 

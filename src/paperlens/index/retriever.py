@@ -22,7 +22,8 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from paperlens.config import RetrievalMode, RetrievalSettings
 from paperlens.errors import ConfigError
-from paperlens.index import PaperIndex, bm25_terms
+from paperlens.index.chunking import bm25_terms
+from paperlens.index.paper_index import PaperIndex
 from paperlens.types import PaperHit, Passage, SearchFilters
 
 

@@ -21,9 +21,8 @@ from pydantic import ValidationError
 
 from paperlens.config import Settings
 from paperlens.errors import PaperlensError, QuestionError, validation_problems
-from paperlens.types import Answer, Delta, Paper, SearchFilters, Turn
-from paperlens.ui_eval import NO_RUN, load_latest_run
-from paperlens.ui_render import (
+from paperlens.interfaces.web.eval_view import NO_RUN, load_latest_run
+from paperlens.interfaces.web.render import (
     answer_payload,
     escape_md,
     paper_rows,
@@ -34,8 +33,9 @@ from paperlens.ui_render import (
     render_streaming,
     render_trace,
 )
+from paperlens.types import Answer, Delta, Paper, SearchFilters, Turn
 
-log = logging.getLogger("paperlens.ui")
+log = logging.getLogger("paperlens.interfaces.web.layout")
 
 MODES = ["hybrid", "dense", "bm25"]
 STREAM_INTERVAL = 0.05  # seconds between chat refreshes while streaming; the first piece goes at once

@@ -1,0 +1,211 @@
+"""Ingest: bring the index in line with a set of papers files.
+
+A failed ingest leaves the previous index intact: the sidecar is written to a fresh directory
+and swapped in at the end. Ingest is incremental: chunk ids contain a hash of the chunk text, so
+unchanged papers keep their vectors, changed abstracts get new ones and the old ones are
+deleted once the new sidecar is in place.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import bm25s
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import BaseModel
+from tqdm import tqdm
+
+from paperlens.config import Settings
+from paperlens.errors import CorpusError
+from paperlens.index.chunking import bm25_terms, chunk_paper
+from paperlens.index.corpus import deduplicate, read_papers
+from paperlens.index.paper_index import MANIFEST, SIDECAR, read_jsonl, write_jsonl
+from paperlens.index.sentences import SentenceStore, unit_rows
+from paperlens.index.store import ChromaStore
+from paperlens.providers import embedding_signature, token_counter
+from paperlens.types import Chunk, Paper
+
+EMBED_BATCH = 512  # texts per progress step; the embedder batches them by length
+
+
+class IngestReport(BaseModel):
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    chunks_embedded: int
+    papers: int
+    chunks: int
+    seconds: float
+
+
+class Ingester:
+    """Brings the index in line with a set of papers files."""
+
+    def __init__(self, settings: Settings, embed_model: BaseEmbedding, progress: bool = True) -> None:
+        self.settings, self.embed_model, self.progress = settings, embed_model, progress
+        self.signature = embedding_signature(settings.embedding)
+        self.store = ChromaStore(settings.chroma, settings.index_path / "chroma")
+
+    def ingest(self, paths: list[Path], rebuild: bool = False, add: bool = False) -> IngestReport:
+        started = time.perf_counter()
+        papers = read_papers(paths)  # every input error surfaces here, before any write
+        previous = self.previous_papers() if not rebuild else {}
+        if add:
+            papers = deduplicate([*papers, *previous.values()])
+        if not papers:
+            raise CorpusError(
+                ", ".join(str(path) for path in paths),
+                None,
+                "no papers in these files, so nothing to index; the index was left as it was",
+            )
+        count_tokens = token_counter(self.embed_model)
+        chunks = [
+            chunk
+            for paper in papers
+            for chunk in chunk_paper(paper, count_tokens, self.settings.embedding.max_tokens)
+        ]
+        dimension = len(self.embed_model.get_query_embedding("dimension probe"))
+        current = self.current_collection()
+        if rebuild:
+            # A rebuild fills a new collection and the old one goes only once the new sidecar is
+            # in place, so a rebuild that fails halfway leaves the previous index whole and usable.
+            target, stored = f"{self.settings.chroma.collection}-{uuid.uuid4().hex[:8]}", {}
+        else:
+            target = current
+            self.store.open(self.signature, dimension, create=True, name=target)
+            stored = self.store.chunk_hashes()
+        new_chunks = [chunk for chunk in chunks if chunk.chunk_id not in stored]
+        vectors = self.embed([chunk.text for chunk in new_chunks])
+        sentences = SentenceStore.build(papers, self.embed_sentences, self.previous_sentences(rebuild))
+        if rebuild:
+            self.store.open(self.signature, dimension, create=True, name=target)
+        hashes = {paper.paper_id: paper.content_hash for paper in papers}
+        try:
+            self.store.add(new_chunks, vectors, hashes)
+        except BaseException:
+            if rebuild:
+                self.store.drop(target)
+            raise
+        self.write_sidecar(papers, chunks, sentences, dimension, target)
+        # Only now that the new sidecar is in place: until here the old one is the index, and
+        # its chunks must stay (searches ignore chunks their sidecar does not know).
+        if rebuild:
+            self.store.drop(current)
+        else:
+            wanted = {chunk.chunk_id for chunk in chunks}
+            self.store.delete([chunk_id for chunk_id in stored if chunk_id not in wanted])
+        return self.report(papers, previous, chunks, new_chunks, time.perf_counter() - started)
+
+    def current_collection(self) -> str:
+        """The collection the present sidecar points at (the configured name before any ingest)."""
+        path = self.settings.index_path / SIDECAR / MANIFEST
+        if path.exists():
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            if manifest.get("chroma") == self.store.location and manifest.get("collection"):
+                return str(manifest["collection"])
+        return self.settings.chroma.collection
+
+    def previous_papers(self) -> dict[str, Paper]:
+        path = self.settings.index_path / SIDECAR / "papers.jsonl"
+        if not path.exists():
+            return {}
+        return {paper.paper_id: paper for paper in read_jsonl(path, Paper)}
+
+    def previous_sentences(self, rebuild: bool) -> SentenceStore | None:
+        """The sentence vectors of the present index, reusable when the embedder is the same."""
+        directory = self.settings.index_path / SIDECAR
+        if rebuild or not (directory / MANIFEST).exists():
+            return None
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        return SentenceStore.load(directory) if manifest["embedding_model"] == self.signature else None
+
+    def embed_sentences(self, texts: list[str]) -> np.ndarray:
+        if not texts:  # every abstract unchanged
+            return np.zeros((0, 1), dtype=np.float32)
+        vectors = self.embed(texts, "Embedding sentences", "sentence")
+        return unit_rows(np.asarray(vectors, dtype=np.float32))
+
+    def embed(
+        self, texts: list[str], desc: str = "Embedding chunks", unit: str = "chunk"
+    ) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        with tqdm(
+            total=len(texts),
+            desc=desc,
+            unit=unit,
+            disable=not self.progress or not texts,
+        ) as bar:
+            for start in range(0, len(texts), EMBED_BATCH):
+                batch = texts[start : start + EMBED_BATCH]
+                vectors.extend(self.embed_model.get_text_embedding_batch(batch))
+                bar.update(len(batch))
+        return vectors
+
+    def write_sidecar(
+        self,
+        papers: list[Paper],
+        chunks: list[Chunk],
+        sentences: SentenceStore,
+        dimension: int,
+        collection: str,
+    ) -> None:
+        """Write the new sidecar beside the old one, then swap them."""
+        root = self.settings.index_path
+        fresh = root / f".sidecar-{uuid.uuid4().hex[:8]}"
+        fresh.mkdir(parents=True)
+        try:
+            write_jsonl(fresh / "papers.jsonl", papers)
+            write_jsonl(fresh / "chunks.jsonl", chunks)
+            bm25 = bm25s.BM25()
+            bm25.index([bm25_terms(chunk.text) or [""] for chunk in chunks], show_progress=False)
+            bm25.save(str(fresh / "bm25"), show_progress=False)
+            sentences.save(fresh)
+            manifest = {
+                "embedding_model": self.signature,
+                "dimension": dimension,
+                "chroma": self.store.location,
+                "collection": collection,
+                "papers": len(papers),
+                "chunks": len(chunks),
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            }
+            (fresh / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        except BaseException:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
+        current, old = root / SIDECAR, root / f".old-{uuid.uuid4().hex[:8]}"
+        if current.exists():
+            current.rename(old)
+        fresh.rename(current)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @staticmethod
+    def report(
+        papers: list[Paper],
+        previous: dict[str, Paper],
+        chunks: list[Chunk],
+        new_chunks: list[Chunk],
+        seconds: float,
+    ) -> IngestReport:
+        ids = {paper.paper_id for paper in papers}
+        changed = {
+            paper.paper_id
+            for paper in papers
+            if paper.paper_id in previous and previous[paper.paper_id].content_hash != paper.content_hash
+        }
+        return IngestReport(
+            added=len(ids - set(previous)),
+            updated=len(changed),
+            removed=len(set(previous) - ids),
+            unchanged=len(ids & set(previous)) - len(changed),
+            chunks_embedded=len(new_chunks),
+            papers=len(papers),
+            chunks=len(chunks),
+            seconds=round(seconds, 2),
+        )

@@ -1,0 +1,113 @@
+"""The index on disk, read side: paper records, chunks, BM25 and the Chroma collection.
+
+The index has two halves that always change together:
+- Chroma holds one vector per chunk (see `store.py`), with the paper's content hash;
+- the sidecar directory holds the paper records, the chunk texts, the BM25 index, the abstract
+  sentence vectors and a manifest naming the embedding model. `ingest.py` writes it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import bm25s
+from pydantic import BaseModel
+
+from paperlens.config import Settings
+from paperlens.errors import IndexMismatchError, IndexMissingError, PaperNotFoundError
+from paperlens.index.sentences import SentenceStore
+from paperlens.index.store import ChromaStore
+from paperlens.providers import embedding_signature
+from paperlens.types import Chunk, Paper
+
+SIDECAR = "sidecar"
+MANIFEST = "manifest.json"
+
+
+class PaperIndex:
+    """The read side: paper records, chunks, BM25 and the Chroma collection."""
+
+    def __init__(self, settings: Settings, manifest: dict[str, Any], store: ChromaStore) -> None:
+        self.settings, self.manifest, self.store = settings, manifest, store
+        self.directory = settings.index_path / SIDECAR
+        self.papers: dict[str, Paper] = {
+            paper.paper_id: paper for paper in read_jsonl(self.directory / "papers.jsonl", Paper)
+        }
+        self.chunks: list[Chunk] = read_jsonl(self.directory / "chunks.jsonl", Chunk)
+        self.chunk_by_id: dict[str, Chunk] = {chunk.chunk_id: chunk for chunk in self.chunks}
+        self._bm25: bm25s.BM25 | None = None
+        self._sentences: SentenceStore | None = None
+        self._opened = False
+
+    @classmethod
+    def load(cls, settings: Settings) -> PaperIndex:
+        """Open the index built by `ingest`, checking it matches the configured embedder."""
+        path = settings.index_path / SIDECAR / MANIFEST
+        if not path.exists():
+            raise IndexMissingError(
+                f"No index found in {settings.index_path}. Build it with `paperlens ingest` "
+                f"(it reads {settings.papers_path} by default)."
+            )
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        wanted = embedding_signature(settings.embedding)
+        if manifest["embedding_model"] != wanted:
+            raise IndexMismatchError(
+                f"The index in {settings.index_path} was built with embedding model "
+                f"{manifest['embedding_model']!r}, but the configured model is {wanted!r}. Use the "
+                "same model, or rebuild the index with `paperlens ingest --rebuild`."
+            )
+        store = ChromaStore(settings.chroma, settings.index_path / "chroma")
+        if manifest.get("chroma", store.location) != store.location:
+            raise IndexMissingError(
+                f"The index in {settings.index_path} keeps its vectors in the {manifest['chroma']}, "
+                f"but the settings point at the {store.location}. Run `paperlens ingest` to "
+                "build the vectors there, or restore the Chroma settings."
+            )
+        return cls(settings, manifest, store)
+
+    @property
+    def embedding_model(self) -> str:
+        return str(self.manifest["embedding_model"])
+
+    def paper(self, paper_id: str) -> Paper:
+        try:
+            return self.papers[paper_id]
+        except KeyError:
+            raise PaperNotFoundError(
+                f"No paper with id {paper_id!r}. List the ids with `paperlens papers`."
+            ) from None
+
+    @property
+    def sentences(self) -> SentenceStore | None:
+        """Abstract sentence vectors stored at ingest (None for an index built before them)."""
+        if self._sentences is None:
+            self._sentences = SentenceStore.load(self.directory)
+        return self._sentences
+
+    @property
+    def bm25(self) -> bm25s.BM25:
+        if self._bm25 is None:
+            self._bm25 = bm25s.BM25.load(str(self.directory / "bm25"), show_progress=False)
+        return self._bm25
+
+    def vectors(self) -> ChromaStore:
+        """The Chroma side, opened on first use (BM25-only searches never touch it)."""
+        if not self._opened:
+            name = self.manifest.get("collection")
+            self.store.open(self.embedding_model, int(self.manifest["dimension"]), create=False, name=name)
+            self._opened = True
+        return self.store
+
+
+def read_jsonl(path: Path, model: type[Any]) -> list[Any]:
+    with path.open(encoding="utf-8") as handle:
+        return [model.model_validate_json(line) for line in handle if line.strip()]
+
+
+def write_jsonl(path: Path, records: Iterable[BaseModel]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(record.model_dump_json() + "\n")
