@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -155,3 +156,17 @@ class Delta(Model):
     """A piece of streamed answer text."""
 
     text: str
+
+
+AnswerStream = Iterator[Delta | Answer]
+
+
+def collect_answer(stream: Iterable[Delta | Answer]) -> Answer:
+    """Drain a stream of deltas and return the Answer it ends with."""
+    answer = None
+    for item in stream:
+        if isinstance(item, Answer):
+            answer = item
+    if answer is None:
+        raise RuntimeError("the answer stream ended without a final Answer")
+    return answer

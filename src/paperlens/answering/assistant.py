@@ -8,7 +8,6 @@ extracts or generates, and checks the citations.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
@@ -22,9 +21,7 @@ from paperlens.index.paper_index import PaperIndex
 from paperlens.index.retriever import Retriever
 from paperlens.prompts import PromptLibrary
 from paperlens.providers import LLMClient, make_embedding, make_llm
-from paperlens.types import Answer, Delta, PaperHit, SearchFilters, Turn
-
-Stream = Iterator[Delta | Answer]
+from paperlens.types import Answer, AnswerStream, PaperHit, SearchFilters, Turn, collect_answer
 
 
 def build_retriever(settings: Settings, need_embedder: bool = True) -> Retriever:
@@ -96,7 +93,7 @@ class Assistant:
         k: int | None = None,
         mode: RetrievalMode | None = None,
     ) -> Answer:
-        return final(self.stream(question, history, filters, k, mode))
+        return collect_answer(self.stream(question, history, filters, k, mode))
 
     def stream(
         self,
@@ -105,25 +102,26 @@ class Assistant:
         filters: SearchFilters | None = None,
         k: int | None = None,
         mode: RetrievalMode | None = None,
-    ) -> Stream:
+    ) -> AnswerStream:
         """Deltas of answer text, then the checked Answer."""
         started = time.perf_counter()
         question = validate_question(question, self.settings.answer.max_question_chars)
         followup = self.condenser.condense(question, history or [])
         timings = {"condense_ms": ms_since(started)}
-        if followup.focus:
+        if followup.focus:  # the papers the follow-up points at; the caller's k still caps them
             filters = (filters or SearchFilters()).model_copy(update={"paper_ids": followup.focus})
-            k = len(followup.focus)
         retrieving = time.perf_counter()
-        hits = self.retriever.search(followup.standalone, k=k, mode=mode, filters=filters)
+        vector = self.engine.bank.embed_query(followup.standalone)  # once: search and answer share it
+        hits = self.retriever.search(followup.standalone, k=k, mode=mode, filters=filters, vector=vector)
         timings["retrieve_ms"] = ms_since(retrieving)
         ctx = self.context(question, followup.standalone, hits, timings, pinned=bool(followup.focus))
+        ctx.query_vector = vector
         yield from with_total(self.engine.answer(ctx), started)
 
     def summarize_paper(self, paper_id: str) -> Answer:
-        return final(self.stream_paper_summary(paper_id))
+        return collect_answer(self.stream_paper_summary(paper_id))
 
-    def stream_paper_summary(self, paper_id: str) -> Stream:
+    def stream_paper_summary(self, paper_id: str) -> AnswerStream:
         started = time.perf_counter()
         paper = self.index.paper(paper_id)
         hit = PaperHit(paper_id=paper.paper_id, title=paper.title, score=1.0, rank=1)
@@ -133,15 +131,19 @@ class Assistant:
     def summarize_topic(
         self, topic: str, k: int | None = None, filters: SearchFilters | None = None
     ) -> Answer:
-        return final(self.stream_topic_summary(topic, k, filters))
+        return collect_answer(self.stream_topic_summary(topic, k, filters))
 
     def stream_topic_summary(
         self, topic: str, k: int | None = None, filters: SearchFilters | None = None
-    ) -> Stream:
+    ) -> AnswerStream:
         started = time.perf_counter()
         topic = validate_question(topic, self.settings.answer.max_question_chars)
-        hits = self.retriever.search(topic, k=k or max(self.settings.retrieval.k, 8), filters=filters)
+        vector = self.engine.bank.embed_query(topic)
+        hits = self.retriever.search(
+            topic, k=k or max(self.settings.retrieval.k, 8), filters=filters, vector=vector
+        )
         ctx = self.context(f"Summarize the work on {topic}", topic, hits, {"retrieve_ms": ms_since(started)})
+        ctx.query_vector = vector
         yield from with_total(self.engine.summarize_topic(ctx, topic), started)
 
     def context(
@@ -156,17 +158,8 @@ class Assistant:
         return Context(question, standalone, hits, papers, pinned=pinned, timings=timings)
 
 
-def with_total(stream: Stream, started: float) -> Stream:
+def with_total(stream: AnswerStream, started: float) -> AnswerStream:
     for item in stream:
         if isinstance(item, Answer):
             item.timings["total_ms"] = ms_since(started)
         yield item
-
-
-def final(stream: Stream) -> Answer:
-    answer = None
-    for item in stream:
-        if isinstance(item, Answer):
-            answer = item
-    assert answer is not None, "every stream ends with an Answer"
-    return answer

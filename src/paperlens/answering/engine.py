@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from paperlens.answering.citations import CitationRewriter, answer_sentences
 from paperlens.answering.extractive import extractive_text, score_sentences, select
 from paperlens.answering.relevance import Vocabulary, missing_detail, unknown_names
@@ -49,6 +51,7 @@ class Context:
     papers: list[Paper]  # the hits' papers, same order: source n is papers[n - 1]
     pinned: bool = False  # the user named these papers: never refuse them as irrelevant
     timings: dict[str, float] = field(default_factory=dict)
+    query_vector: np.ndarray | None = None  # the standalone question, embedded once per ask
 
 
 class AnswerEngine:
@@ -105,12 +108,12 @@ class AnswerEngine:
         dense = [hit.dense_similarity for hit in ctx.hits if hit.dense_similarity is not None]
         if dense:
             return max(dense)
-        query = self.bank.embed_query(ctx.standalone)  # BM25-only search: measure it here
+        query = self.query_vector(ctx)  # BM25-only search: measure it here
         return max(float((entry.vectors @ query).max()) for entry in self.bank.get_many(ctx.papers[:3]))
 
     def extract(self, ctx: Context) -> Iterator[Delta | Answer]:
         started = time.perf_counter()
-        candidates = score_sentences(ctx.standalone, ctx.papers, self.bank)
+        candidates = score_sentences(ctx.standalone, self.query_vector(ctx), ctx.papers, self.bank)
         chosen = select(
             candidates,
             self.settings.min_sentence_score,
@@ -122,6 +125,12 @@ class AnswerEngine:
             yield from self.refuse(ctx, "detail_not_stated")
             return
         yield from self.emit_extractive(ctx, extractive_text(chosen, ctx.papers))
+
+    def query_vector(self, ctx: Context) -> np.ndarray:
+        """The standalone question's vector, embedded at most once per answer."""
+        if ctx.query_vector is None:
+            ctx.query_vector = self.bank.embed_query(ctx.standalone)
+        return ctx.query_vector
 
     # ------------------------------------------------------------ summaries
 
@@ -140,7 +149,7 @@ class AnswerEngine:
             yield from self.refuse(ctx, "nothing_relevant", reason=reason)
         elif self.llm is None:
             started = time.perf_counter()
-            text = topic_sections_text(topic, ctx.papers, self.bank)
+            text = topic_sections_text(topic, self.query_vector(ctx), ctx.papers, self.bank)
             ctx.timings["generate_ms"] = ms_since(started)
             yield from self.emit_extractive(ctx, text)
         else:

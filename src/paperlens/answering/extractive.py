@@ -44,9 +44,11 @@ class Candidate:
     vector: np.ndarray
 
 
-def score_sentences(question: str, papers: list[Paper], bank: SentenceBank) -> list[Candidate]:
-    """Every sentence of the given abstracts, scored against the question, best first."""
-    query = bank.embed_query(question)
+def score_sentences(
+    question: str, query: np.ndarray, papers: list[Paper], bank: SentenceBank
+) -> list[Candidate]:
+    """Every sentence of the given abstracts, scored against the question (and its unit
+    vector `query`), best first."""
     asked = content_stems(question)
     wants_number = bool(QUANTITY_QUESTION.search(question))
     candidates = []

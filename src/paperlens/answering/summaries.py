@@ -54,7 +54,7 @@ def paper_sections_text(sentences: list[str]) -> str:
     )
 
 
-def topic_sections_text(topic: str, papers: list[Paper], bank: SentenceBank) -> str:
+def topic_sections_text(topic: str, query: np.ndarray, papers: list[Paper], bank: SentenceBank) -> str:
     """A theme summary: sub-theme headings, then each paper's key sentences cited [n]."""
     entries = bank.get_many(papers)
     groups = group_papers(np.stack([e.vectors.mean(axis=0) for e in entries]))
@@ -62,7 +62,9 @@ def topic_sections_text(topic: str, papers: list[Paper], bank: SentenceBank) -> 
     for members in groups:
         others = [papers[i] for group in groups if group is not members for i in group]
         heading = theme_name([papers[i] for i in members], others, topic)
-        lines = [f"- **{papers[i].title}**: {key_sentences(topic, papers[i], i + 1, bank)}" for i in members]
+        lines = [
+            f"- **{papers[i].title}**: {key_sentences(topic, query, papers[i], i + 1, bank)}" for i in members
+        ]
         blocks.append(f"### {heading}\n" + "\n".join(lines))
     return "\n".join(blocks)
 
@@ -113,9 +115,9 @@ def theme_name(members: list[Paper], others: list[Paper], topic: str) -> str:
     return ", ".join(w if w.isupper() else w.capitalize() for w in words) or "Other work"
 
 
-def key_sentences(topic: str, paper: Paper, number: int, bank: SentenceBank) -> str:
+def key_sentences(topic: str, query: np.ndarray, paper: Paper, number: int, bank: SentenceBank) -> str:
     """What the paper does for the theme, plus its headline result when one stands out."""
-    ranked = score_sentences(topic, [paper], bank)
+    ranked = score_sentences(topic, query, [paper], bank)
     approach = next((c for c in ranked if APPROACH.search(c.text)), ranked[0])
     result = next((c for c in ranked if RESULTS.search(c.text) and c is not approach), None)
     chosen = sorted([c for c in (approach, result) if c is not None], key=lambda c: c.position)

@@ -13,6 +13,7 @@ plateau (bm25 weight 1.5-3, rrf_k 10-60) around 0.99.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,10 +52,12 @@ class Retriever(BaseRetriever):
         k: int | None = None,
         mode: RetrievalMode | None = None,
         filters: SearchFilters | None = None,
+        vector: Sequence[float] | np.ndarray | None = None,
     ) -> list[PaperHit]:
+        """The top `k` papers for `query`; pass `vector` when the query is embedded already."""
         k, mode = k or self.settings.k, mode or self.settings.mode
         allowed = self.allowed_papers(filters)
-        dense = self.dense(query, allowed) if mode in ("dense", "hybrid") else []
+        dense = self.dense(query, allowed, vector) if mode in ("dense", "hybrid") else []
         lexical = self.lexical(query, allowed) if mode in ("bm25", "hybrid") else []
         if mode == "dense":
             ranking = dense
@@ -82,11 +85,14 @@ class Retriever(BaseRetriever):
             return None
         return [pid for pid, paper in self.index.papers.items() if filters.accepts(paper)]
 
-    def dense(self, query: str, allowed: list[str] | None) -> list[Ranked]:
-        if self.embed_model is None:
-            raise ConfigError("Dense and hybrid search need an embedding model; use --mode bm25.")
-        vector = self.embed_model.get_query_embedding(query)
-        nearest = self.index.vectors().nearest(vector, self.settings.candidates, allowed)
+    def dense(
+        self, query: str, allowed: list[str] | None, vector: Sequence[float] | np.ndarray | None = None
+    ) -> list[Ranked]:
+        if vector is None:
+            if self.embed_model is None:
+                raise ConfigError("Dense and hybrid search need an embedding model; use --mode bm25.")
+            vector = self.embed_model.get_query_embedding(query)
+        nearest = self.index.vectors().nearest(list(map(float, vector)), self.settings.candidates, allowed)
         chunks = self.index.chunk_by_id
         hits = [
             (chunk.paper_id, Passage(chunk_id=chunk_id, text=chunk.text, score=similarity))
