@@ -21,7 +21,7 @@ PRUNING = "How much faster are models with pruned attention heads?"
 
 
 def make_assistant(settings: Settings, *responses: str | Exception) -> tuple[Assistant, ScriptedLLM | None]:
-    settings.answer.min_relevance = 0.2  # the hash embedder's cosines run lower than MiniLM's
+    settings.tuning.min_relevance = 0.2  # the hash embedder's cosines run lower than MiniLM's
     client: LLMClient | None = None
     llm = None
     if responses:

@@ -17,8 +17,8 @@ TINY = Path(__file__).parent / "data" / "tiny_papers.jsonl"
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("PAPERLENS_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("PAPERLENS_EMBEDDING_PROVIDER", "hash")
-    monkeypatch.setenv("PAPERLENS_ANSWER_MIN_RELEVANCE", "0.2")
-    monkeypatch.setenv("PAPERLENS_ANSWER_MIN_SENTENCE_SCORE", "0.2")
+    monkeypatch.setenv("PAPERLENS_TUNING_MIN_RELEVANCE", "0.2")
+    monkeypatch.setenv("PAPERLENS_TUNING_MIN_SENTENCE_SCORE", "0.2")
     runner = CliRunner()
     assert runner.invoke(app, ["ingest", str(TINY)]).exit_code == 0
     return runner

@@ -6,16 +6,16 @@ import numpy as np
 
 from paperlens.answering.assistant import Assistant
 from paperlens.answering.extractive import Candidate, cite, select
-from paperlens.config import Settings
+from paperlens.config import Settings, TuningSettings
 from paperlens.index.paper_index import PaperIndex
 from paperlens.providers import HashEmbedding
 from paperlens.types import Answer, Delta
 
 
 def offline(settings: Settings) -> Assistant:
-    settings.answer.min_relevance = 0.2
-    settings.answer.min_sentence_score = 0.2
-    settings.answer.sentence_margin = 0.5  # hash-embedding scores spread wider than MiniLM's
+    settings.tuning.min_relevance = 0.2
+    settings.tuning.min_sentence_score = 0.2
+    settings.tuning.sentence_margin = 0.5  # hash-embedding scores spread wider than MiniLM's
     return Assistant.from_settings(settings, embed_model=HashEmbedding())
 
 
@@ -62,9 +62,15 @@ def test_select_caps_per_paper_and_skips_duplicates() -> None:
         Candidate(2, 3, "d", 0.6, v),
         Candidate(3, 0, "e", 0.1, w),
     ]
-    chosen = select(candidates, min_score=0.2, max_sentences=5, margin=1.0, per_paper=2)
+    chosen = select(
+        candidates,
+        TuningSettings(min_sentence_score=0.2, max_sentences=5, sentence_margin=1.0, sentences_per_paper=2),
+    )
     assert [c.text for c in chosen] == ["a", "b"]  # c: third of paper 1; d: duplicate of a; e: too weak
-    close = select(candidates, min_score=0.0, max_sentences=5, margin=0.25, per_paper=3)
+    close = select(
+        candidates,
+        TuningSettings(min_sentence_score=0.0, max_sentences=5, sentence_margin=0.25, sentences_per_paper=3),
+    )
     assert [c.text for c in close] == ["a", "b", "c"]  # d and e are more than 0.25 behind the best
 
 

@@ -23,7 +23,7 @@ def server(llm_server_process: LLMServer) -> LLMServer:
 
 @pytest.fixture
 def assistant(tiny_index: PaperIndex, settings: Settings, server: LLMServer) -> Assistant:
-    settings.answer.min_relevance = 0.2
+    settings.tuning.min_relevance = 0.2
     settings.llm = LLMSettings(
         provider="openai-compatible",
         base_url=server.base_url,

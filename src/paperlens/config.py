@@ -7,8 +7,10 @@ field are joined by one underscore: ``PAPERLENS_LLM_MODEL``, ``PAPERLENS_CHROMA_
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -109,41 +111,111 @@ class LLMSettings(Group):
 
 
 class AnswerSettings(Group):
+    llm_support_check: bool = Field(
+        default=False, description="Also ask the LLM whether each cited sentence is supported."
+    )
+    max_question_chars: int = Field(default=2000, ge=10, description="Longest accepted question.")
+    history_turns: int = Field(default=6, ge=0, description="Past turns used to condense follow-ups.")
+
+
+class TuningSettings(Group):
+    """Every tuning constant of the answer path, in one place (`paperlens config` lists them).
+
+    Change them with PAPERLENS_TUNING_<FIELD>, and judge a change with `paperlens eval` on a
+    question set that was not used to choose the value.
+    """
+
+    # Does the collection answer the question at all?
     min_relevance: float = Field(
         default=0.3,
         description=(
             "Best passage cosine similarity below which the collection is judged to have "
-            "nothing on the question (calibrated on eval/questions.jsonl)."
+            "nothing on the question."
         ),
     )
     clear_relevance: float = Field(
         default=0.5,
         description=(
             "Papers this close are about the question even when it names something no paper "
-            "mentions; below it, an unknown name (e.g. a model not in the collection) means refusal."
+            "mentions; below it, an unknown name (a model not in the collection) means refusal."
         ),
+    )
+    rare_share: float = Field(
+        default=0.01,
+        ge=0,
+        le=1,
+        description="A title word in at most this share of chunks (or 3) identifies a named paper.",
+    )
+    min_detail_coverage: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description=(
+            "Share of the asked detail's words the named paper's abstract must contain; below it "
+            "the answer says the abstract does not state the detail."
+        ),
+    )
+    asking_verbs: tuple[str, ...] = Field(
+        default=("reach", "achieve", "obtain", "get", "report", "need", "perform", "give"),
+        description="Verbs that frame a detail question ('what accuracy did it reach'), not the detail.",
+    )
+    # Which sentences an extractive answer quotes.
+    meaning_weight: float = Field(
+        default=0.6, ge=0, description="Weight of cosine similarity in a sentence's score."
+    )
+    wording_weight: float = Field(
+        default=0.4,
+        ge=0,
+        description="Weight of the share of the question's content words in a sentence's score.",
+    )
+    approach_bonus: float = Field(
+        default=0.05, ge=0, description="Added for a sentence that names the method ('we propose ...')."
+    )
+    number_bonus: float = Field(
+        default=0.05,
+        ge=0,
+        description="Added for a sentence with a number when the question asks for a quantity.",
     )
     min_sentence_score: float = Field(
         default=0.3,
         description=(
-            "Extractive mode: a sentence must score this well against the question; when "
-            "papers are relevant but no sentence does, the answer says the detail is missing."
+            "A quoted sentence must score this well against the question; when papers are "
+            "relevant but no sentence does, the answer says the detail is missing."
         ),
     )
-    max_sentences: int = Field(default=6, ge=1, le=20, description="Sentences in an extractive answer.")
     sentence_margin: float = Field(
-        default=0.2,
-        ge=0,
-        description="Extractive mode: quote only sentences scoring within this of the best sentence.",
+        default=0.2, ge=0, description="Quote only sentences scoring within this of the best sentence."
     )
+    max_sentences: int = Field(default=6, ge=1, le=20, description="Sentences in an extractive answer.")
+    sentences_per_paper: int = Field(
+        default=3, ge=1, le=20, description="Most sentences quoted from one paper."
+    )
+    duplicate_cosine: float = Field(
+        default=0.92,
+        ge=0,
+        le=1,
+        description="Sentences closer than this to a chosen one are near-duplicates.",
+    )
+    # Is a cited sentence supported by the paper it cites?
     support_threshold: float = Field(
         default=0.5, ge=0, le=1, description="Support score a cited sentence needs to count as supported."
     )
-    llm_support_check: bool = Field(
-        default=False, description="Also ask the LLM whether each cited sentence is supported."
+    support_cosine_floor: float = Field(
+        default=0.3, description="Cosine similarity at which support by meaning starts (scores 0)."
     )
-    max_question_chars: int = Field(default=2000, ge=10, description="Longest accepted question.")
-    history_turns: int = Field(default=6, ge=0, description="Past turns used to condense follow-ups.")
+    support_cosine_span: float = Field(
+        default=0.5,
+        gt=0,
+        description="Cosine above the floor at which support by meaning is full (scores 1).",
+    )
+    unknown_number_factor: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Support is multiplied by this when the sentence has a number the cited abstracts lack.",
+    )
+    # Summaries.
+    max_themes: int = Field(default=4, ge=1, le=20, description="Most sub-themes in a topic summary.")
 
 
 class AppSettings(Group):
@@ -177,6 +249,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
     answer: AnswerSettings = AnswerSettings()
+    tuning: TuningSettings = TuningSettings()
     app: AppSettings = AppSettings()
 
     @property
@@ -200,3 +273,51 @@ def load_settings() -> Settings:
         raise ConfigError(
             f"Invalid settings ({validation_problems(error)}). Check your PAPERLENS_ variables."
         ) from None
+
+
+ENV_PREFIX = "PAPERLENS_"
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    """One effective setting as `paperlens config` shows it."""
+
+    name: str  # dotted: "tuning.min_relevance"
+    env: str  # the variable that sets it: PAPERLENS_TUNING_MIN_RELEVANCE
+    value: Any
+    source: str  # "default", "environment" or "set in code"
+    description: str
+
+
+def setting_rows(settings: Settings, environ: dict[str, str] | None = None) -> list[SettingRow]:
+    """Every leaf setting with its value and where that value came from. Secrets are masked."""
+    environ = dict(os.environ) if environ is None else environ
+    rows: list[SettingRow] = []
+    for name, field in Settings.model_fields.items():
+        value = getattr(settings, name)
+        if isinstance(value, Group):
+            for sub, sub_field in type(value).model_fields.items():
+                default = sub_field.get_default(call_default_factory=True)
+                rows.append(
+                    make_row(f"{name}.{sub}", getattr(value, sub), default, sub_field.description, environ)
+                )
+        else:
+            default = field.get_default(call_default_factory=True)
+            rows.append(make_row(name, value, default, field.description, environ))
+    return rows
+
+
+def make_row(
+    name: str, value: Any, default: Any, description: str | None, environ: dict[str, str]
+) -> SettingRow:
+    env = ENV_PREFIX + name.replace(".", "_").upper()
+    if env in environ:
+        source = "environment"
+    elif value == default:
+        source = "default"
+    else:
+        source = "set in code"
+    shown = "***" if isinstance(value, SecretStr) else value
+    if isinstance(shown, Path):
+        shown = str(shown)
+    return SettingRow(name, env, shown, source, description or "")

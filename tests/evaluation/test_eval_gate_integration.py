@@ -74,7 +74,7 @@ def test_generative_path_with_a_scripted_model(
         "Removing 40% of heads keeps accuracy within 1 point on GLUE [1]. It also halves memory [9].",
         "The student reaches 74.2% top-1 accuracy on ImageNet [1].",
     )
-    settings.answer.min_relevance = 0.0  # hashed-word vectors sit far below MiniLM's similarities
+    settings.tuning.min_relevance = 0.0  # hashed-word vectors sit far below MiniLM's similarities
     assistant = Assistant.from_settings(settings, embed_model=HashEmbedding(), llm=client)
     dataset = load_dataset(tiny_questions(tiny_index, tmp_path / "q.jsonl"), set(tiny_index.papers))
     run = run_eval(assistant, dataset, RunOptions())

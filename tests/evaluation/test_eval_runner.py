@@ -83,7 +83,7 @@ def test_config_hash_follows_options_and_settings(settings: Settings, dataset: D
     assert config(FakeAssistant(settings), RunOptions(k=3)) != base
     other = settings.model_copy(update={"data_dir": settings.data_dir / "elsewhere"})
     assert config(FakeAssistant(other), RunOptions()) == base  # paths do not change answers
-    settings.answer.min_relevance = 0.5
+    settings.tuning.min_relevance = 0.5
     assert config(FakeAssistant(settings), RunOptions()) != base
 
 

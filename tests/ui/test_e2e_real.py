@@ -84,7 +84,7 @@ def test_first_run_builds_the_index_then_answers(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "app.log"
     # Hash embeddings score far below the bundled model's calibrated relevance threshold.
-    env = settings_env(settings, port) | {"PAPERLENS_ANSWER_MIN_RELEVANCE": "0.05"}
+    env = settings_env(settings, port) | {"PAPERLENS_TUNING_MIN_RELEVANCE": "0.05"}
     with app_process(env, log, port) as url:
         result = client(url).predict("How much faster are pruned attention-head models?", api_name="/ask")
     output = log.read_text(errors="replace")

@@ -53,9 +53,9 @@ class Assistant:
         llm = llm or make_llm(settings.llm)
         bank = SentenceBank(embed_model, index.sentences)
         judge = llm if settings.answer.llm_support_check else None
-        checker = SupportChecker(bank, settings.answer.support_threshold, judge, prompts)
-        vocabulary = Vocabulary.from_bm25(index.bm25, len(index.chunks))
-        engine = AnswerEngine(llm, prompts, bank, checker, vocabulary, settings.answer)
+        checker = SupportChecker(bank, settings.tuning, judge, prompts)
+        vocabulary = Vocabulary.from_bm25(index.bm25, len(index.chunks), settings.tuning.rare_share)
+        engine = AnswerEngine(llm, prompts, bank, checker, vocabulary, settings.tuning)
         condenser = Condenser(llm, prompts, settings.answer.history_turns)
         return cls(settings, Retriever(index, embed_model, settings.retrieval), engine, condenser)
 

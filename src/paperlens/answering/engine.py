@@ -20,7 +20,7 @@ from paperlens.answering.relevance import Vocabulary, missing_detail, unknown_na
 from paperlens.answering.sentence_bank import SentenceBank
 from paperlens.answering.summaries import paper_sections_text, topic_sections_text
 from paperlens.answering.support import SupportChecker
-from paperlens.config import AnswerSettings
+from paperlens.config import TuningSettings
 from paperlens.prompts import PromptLibrary
 from paperlens.providers import LLMClient
 from paperlens.types import Answer, Citation, Delta, Paper, PaperHit, RefusalReason
@@ -62,10 +62,10 @@ class AnswerEngine:
         bank: SentenceBank,
         checker: SupportChecker,
         vocabulary: Vocabulary,
-        settings: AnswerSettings,
+        tuning: TuningSettings,
     ) -> None:
         self.llm, self.prompts, self.bank, self.checker = llm, prompts, bank, checker
-        self.vocabulary, self.settings = vocabulary, settings
+        self.vocabulary, self.tuning = vocabulary, tuning
 
     @property
     def mode(self) -> str:
@@ -96,10 +96,10 @@ class AnswerEngine:
         if ctx.pinned:
             return None
         relevance = self.relevance(ctx)
-        if relevance < self.settings.min_relevance:
+        if relevance < self.tuning.min_relevance:
             return "no paper in it is close to this topic"
         names = unknown_names(ctx.standalone, self.vocabulary)
-        if names and relevance < self.settings.clear_relevance:
+        if names and relevance < self.tuning.clear_relevance:
             return f"no paper in it mentions {', '.join(names)}"
         return None
 
@@ -113,15 +113,12 @@ class AnswerEngine:
 
     def extract(self, ctx: Context) -> Iterator[Delta | Answer]:
         started = time.perf_counter()
-        candidates = score_sentences(ctx.standalone, self.query_vector(ctx), ctx.papers, self.bank)
+        query = self.query_vector(ctx)
         chosen = select(
-            candidates,
-            self.settings.min_sentence_score,
-            self.settings.max_sentences,
-            self.settings.sentence_margin,
+            score_sentences(ctx.standalone, query, ctx.papers, self.bank, self.tuning), self.tuning
         )
         ctx.timings["generate_ms"] = ms_since(started)
-        if not chosen or missing_detail(ctx.standalone, ctx.papers, self.vocabulary):
+        if not chosen or missing_detail(ctx.standalone, ctx.papers, self.vocabulary, self.tuning):
             yield from self.refuse(ctx, "detail_not_stated")
             return
         yield from self.emit_extractive(ctx, extractive_text(chosen, ctx.papers))
@@ -149,7 +146,7 @@ class AnswerEngine:
             yield from self.refuse(ctx, "nothing_relevant", reason=reason)
         elif self.llm is None:
             started = time.perf_counter()
-            text = topic_sections_text(topic, self.query_vector(ctx), ctx.papers, self.bank)
+            text = topic_sections_text(topic, self.query_vector(ctx), ctx.papers, self.bank, self.tuning)
             ctx.timings["generate_ms"] = ms_since(started)
             yield from self.emit_extractive(ctx, text)
         else:

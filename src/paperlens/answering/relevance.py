@@ -16,6 +16,7 @@ import re
 
 import bm25s
 
+from paperlens.config import TuningSettings
 from paperlens.text import STOPWORDS, content_stems, stem
 from paperlens.types import Paper
 
@@ -28,24 +29,20 @@ DETAIL_QUESTION = re.compile(
     r"which (value|values|dataset|datasets|benchmark|benchmarks|optimizer|hyperparameters?))\b",
     re.IGNORECASE,
 )
-# Verbs that frame a question ("what accuracy did it reach") rather than name the detail.
-ASKING_VERBS = {stem(w) for w in ("reach", "achieve", "obtain", "get", "report", "need", "perform", "give")}
-RARE_SHARE = 0.01  # a title word in at most 1% of chunks (or 3) identifies a paper
-MIN_DETAIL_COVERAGE = 0.5
 
 
 class Vocabulary:
     """The collection's words (stemmed, as BM25 indexed them) and how many chunks hold each."""
 
-    def __init__(self, chunk_counts: dict[str, int], total_chunks: int) -> None:
-        self.counts, self.total = chunk_counts, max(total_chunks, 1)
+    def __init__(self, chunk_counts: dict[str, int], total_chunks: int, rare_share: float = 0.01) -> None:
+        self.counts, self.total, self.rare_share = chunk_counts, max(total_chunks, 1), rare_share
         self.parts = {part for term in chunk_counts for part in re.split(r"[-–]", term) if part}
 
     @classmethod
-    def from_bm25(cls, bm25: bm25s.BM25, total_chunks: int) -> Vocabulary:
+    def from_bm25(cls, bm25: bm25s.BM25, total_chunks: int, rare_share: float = 0.01) -> Vocabulary:
         indptr = bm25.scores["indptr"]
         counts = {term: int(indptr[i + 1] - indptr[i]) for term, i in bm25.vocab_dict.items() if term}
-        return cls(counts, total_chunks)
+        return cls(counts, total_chunks, rare_share)
 
     def knows(self, word: str) -> bool:
         word = word.lower()
@@ -56,7 +53,7 @@ class Vocabulary:
         return len(parts) > 1 and all(p in self.parts or stem(p) in self.parts for p in parts)
 
     def is_rare(self, term: str) -> bool:
-        return 0 < self.counts.get(term, 0) <= max(3, math.ceil(RARE_SHARE * self.total))
+        return 0 < self.counts.get(term, 0) <= max(3, math.ceil(self.rare_share * self.total))
 
 
 def unknown_names(question: str, vocabulary: Vocabulary) -> list[str]:
@@ -69,7 +66,9 @@ def unknown_names(question: str, vocabulary: Vocabulary) -> list[str]:
     return list(dict.fromkeys(name for name in names if not vocabulary.knows(name)))
 
 
-def missing_detail(question: str, papers: list[Paper], vocabulary: Vocabulary) -> bool:
+def missing_detail(
+    question: str, papers: list[Paper], vocabulary: Vocabulary, tuning: TuningSettings | None = None
+) -> bool:
     """True when a question asking for a detail names one of the papers (shares a rare word
     with it) but the rest of what it asks appears nowhere in that paper's abstract.
 
@@ -77,6 +76,7 @@ def missing_detail(question: str, papers: list[Paper], vocabulary: Vocabulary) -
     question; it need not be the top hit ("Megatron-LM's learning rate" may rank an optimizer
     paper about learning rates first).
     """
+    tuning = tuning or TuningSettings()
     form = DETAIL_QUESTION.match(question)
     if not form:
         return False  # "which papers ...", "summarize ...": not a request for one detail
@@ -86,8 +86,9 @@ def missing_detail(question: str, papers: list[Paper], vocabulary: Vocabulary) -
         naming = {term for term in asked & text if vocabulary.is_rare(term)}
         if naming:
             # Compounds count through their parts ('trillion-parameter' -> trillion, parameter).
-            detail = {t for t in asked - naming - loose_stems(paper.title) if "-" not in t} - ASKING_VERBS
-            return bool(detail) and len(detail & text) / len(detail) < MIN_DETAIL_COVERAGE
+            asking = {stem(verb) for verb in tuning.asking_verbs}
+            detail = {t for t in asked - naming - loose_stems(paper.title) if "-" not in t} - asking
+            return bool(detail) and len(detail & text) / len(detail) < tuning.min_detail_coverage
     return False
 
 

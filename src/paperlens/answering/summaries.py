@@ -16,6 +16,7 @@ import numpy as np
 
 from paperlens.answering.extractive import APPROACH, cite, score_sentences
 from paperlens.answering.sentence_bank import SentenceBank
+from paperlens.config import TuningSettings
 from paperlens.text import content_words, stem
 from paperlens.types import Paper
 
@@ -26,7 +27,6 @@ RESULTS = re.compile(
     re.I,
 )
 SECTIONS = ("Problem", "Approach", "Results", "Code and resources")
-MAX_THEMES = 4
 
 
 def section_of(sentence: str, after_approach: bool) -> str:
@@ -54,29 +54,32 @@ def paper_sections_text(sentences: list[str]) -> str:
     )
 
 
-def topic_sections_text(topic: str, query: np.ndarray, papers: list[Paper], bank: SentenceBank) -> str:
+def topic_sections_text(
+    topic: str, query: np.ndarray, papers: list[Paper], bank: SentenceBank, tuning: TuningSettings
+) -> str:
     """A theme summary: sub-theme headings, then each paper's key sentences cited [n]."""
     entries = bank.get_many(papers)
-    groups = group_papers(np.stack([e.vectors.mean(axis=0) for e in entries]))
+    groups = group_papers(np.stack([e.vectors.mean(axis=0) for e in entries]), tuning.max_themes)
     blocks = []
     for members in groups:
         others = [papers[i] for group in groups if group is not members for i in group]
         heading = theme_name([papers[i] for i in members], others, topic)
         lines = [
-            f"- **{papers[i].title}**: {key_sentences(topic, query, papers[i], i + 1, bank)}" for i in members
+            f"- **{papers[i].title}**: {key_sentences(topic, query, papers[i], i + 1, bank, tuning)}"
+            for i in members
         ]
         blocks.append(f"### {heading}\n" + "\n".join(lines))
     return "\n".join(blocks)
 
 
-def group_papers(vectors: np.ndarray, iterations: int = 10) -> list[list[int]]:
-    """Spherical k-means with about three papers per group (at most four groups).
+def group_papers(vectors: np.ndarray, max_groups: int = 4, iterations: int = 10) -> list[list[int]]:
+    """Spherical k-means with about three papers per group (at most `max_groups` groups).
 
     Seeds are picked farthest-first from the most relevant paper, so the grouping is
     deterministic; groups are listed in the order of their most relevant paper.
     """
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    k = min(MAX_THEMES, max(1, round(len(unit) / 3)))
+    k = min(max_groups, max(1, round(len(unit) / 3)))
     seeds = [0]
     while len(seeds) < k:
         closeness = (unit @ unit[seeds].T).max(axis=1)
@@ -115,9 +118,11 @@ def theme_name(members: list[Paper], others: list[Paper], topic: str) -> str:
     return ", ".join(w if w.isupper() else w.capitalize() for w in words) or "Other work"
 
 
-def key_sentences(topic: str, query: np.ndarray, paper: Paper, number: int, bank: SentenceBank) -> str:
+def key_sentences(
+    topic: str, query: np.ndarray, paper: Paper, number: int, bank: SentenceBank, tuning: TuningSettings
+) -> str:
     """What the paper does for the theme, plus its headline result when one stands out."""
-    ranked = score_sentences(topic, query, [paper], bank)
+    ranked = score_sentences(topic, query, [paper], bank, tuning)
     approach = next((c for c in ranked if APPROACH.search(c.text)), ranked[0])
     result = next((c for c in ranked if RESULTS.search(c.text) and c is not approach), None)
     chosen = sorted([c for c in (approach, result) if c is not None], key=lambda c: c.position)

@@ -17,6 +17,7 @@ import numpy as np
 
 from paperlens.answering.citations import AnswerSentence
 from paperlens.answering.sentence_bank import SentenceBank
+from paperlens.config import TuningSettings
 from paperlens.errors import LLMError
 from paperlens.prompts import PromptLibrary
 from paperlens.providers import LLMClient
@@ -24,7 +25,6 @@ from paperlens.text import content_stems
 from paperlens.types import Paper, SentenceCheck
 
 NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
-COSINE_FLOOR, COSINE_SPAN = 0.3, 0.5  # cosine 0.3 -> no support by meaning, 0.8 -> full
 
 
 def numbers_in(text: str) -> set[str]:
@@ -35,11 +35,11 @@ class SupportChecker:
     def __init__(
         self,
         bank: SentenceBank,
-        threshold: float,
+        tuning: TuningSettings,
         llm: LLMClient | None = None,
         prompts: PromptLibrary | None = None,
     ) -> None:
-        self.bank, self.threshold, self.llm, self.prompts = bank, threshold, llm, prompts
+        self.bank, self.tuning, self.llm, self.prompts = bank, tuning, llm, prompts
 
     def check(self, sentences: Sequence[AnswerSentence], sources: dict[int, Paper]) -> list[SentenceCheck]:
         """One SentenceCheck per sentence; `sources` maps display numbers to papers."""
@@ -59,7 +59,7 @@ class SupportChecker:
                     text=sentence.text,
                     citations=numbers,
                     support=round(support, 3),
-                    supported=support >= self.threshold,
+                    supported=support >= self.tuning.support_threshold,
                     evidence=evidence,
                     citation_support=per_citation,
                 )
@@ -86,13 +86,14 @@ class SupportChecker:
         sentences = [s for e in entries for s in e.sentences]
         similarities = np.concatenate([e.vectors @ vector for e in entries])
         best = int(np.argmax(similarities))
-        meaning = float(np.clip((similarities[best] - COSINE_FLOOR) / COSINE_SPAN, 0, 1))
+        floor, span = self.tuning.support_cosine_floor, self.tuning.support_cosine_span
+        meaning = float(np.clip((similarities[best] - floor) / span, 0, 1))
         source_text = " ".join(f"{p.title} {p.abstract}" for p in papers)
         claim_stems = content_stems(claim)
         wording = len(claim_stems & content_stems(source_text)) / len(claim_stems) if claim_stems else 0.0
         score = 0.5 * meaning + 0.5 * wording
         if numbers_in(claim) - numbers_in(source_text):
-            score *= 0.5
+            score *= self.tuning.unknown_number_factor
         return score, sentences[best]
 
     def ask_llm(self, checks: list[SentenceCheck], sources: dict[int, Paper]) -> None:

@@ -248,6 +248,25 @@ def summarize(
         print_stream(stream)
 
 
+@app.command("config")
+@friendly
+def config_command(json_output: JsonOption = False) -> None:
+    """Print the effective settings, where each value came from, and what it means."""
+    from paperlens.config import setting_rows
+
+    rows = setting_rows(load_settings())
+    if json_output:
+        print_json([{**vars(row), "value": row.value} for row in rows])
+        return
+    table = Table()
+    table.add_column("setting", no_wrap=True)
+    for title in ("value", "source", "meaning"):
+        table.add_column(title)
+    for row in rows:
+        table.add_row(f"{row.name}\n[dim]{row.env}[/]", str(row.value), row.source, row.description)
+    console.print(table)
+
+
 @app.command("app")
 @friendly
 def app_command(
