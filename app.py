@@ -7,16 +7,13 @@ the first run, and answers in extractive mode until an LLM is configured (PAPERL
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
-# Before Gradio is imported: no analytics, no model downloads.
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+from paperlens import offline
 
 
 def main() -> int:
+    offline.apply_to_process()  # before Gradio and the model libraries are imported
     from paperlens.config import load_settings
     from paperlens.errors import PaperlensError
     from paperlens.interfaces.web.layout import launch

@@ -10,24 +10,18 @@ from pathlib import Path
 
 import pytest
 
-# Before anything loads torch: OpenMP threads that sleep rather than spin (see providers.py).
+# Before anything loads torch: OpenMP threads that sleep rather than spin (see paperlens/offline.py).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from llm_server import LLMServer
 from paperlens.config import EmbeddingSettings, Settings
 from paperlens.index.ingest import Ingester
 from paperlens.index.paper_index import PaperIndex
+from paperlens.offline import offline_environ
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY_PAPERS = Path(__file__).parent / "data" / "tiny_papers.jsonl"
 REAL_PAPERS = ROOT / "data" / "papers"
-OFFLINE = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "ANONYMIZED_TELEMETRY": "False",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "NO_PROXY": "127.0.0.1,localhost",
-}
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +30,7 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for key in list(os.environ):
         if key.startswith(("PAPERLENS_", "OPENAI_")):
             monkeypatch.delenv(key)
-    for key, value in OFFLINE.items():
+    for key, value in offline_environ(os.environ).items():
         monkeypatch.setenv(key, value)
     yield
 

@@ -101,7 +101,7 @@ def test_ingest_and_search_through_the_server(server_settings: Settings) -> None
     assert (report.added, report.papers, report.chunks_embedded) == (10, 10, report.chunks)
     assert not (server_settings.index_path / "chroma").exists(), "an embedded store was created"
     index = PaperIndex.load(server_settings)
-    assert f"127.0.0.1:{server_settings.chroma.port}" in index.manifest["chroma"]
+    assert f"127.0.0.1:{server_settings.chroma.port}" in index.manifest.chroma
     assert server_ids(server_settings) == {chunk.chunk_id for chunk in index.chunks}
 
     retriever = Retriever(index, HashEmbedding(), server_settings.retrieval)

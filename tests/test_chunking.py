@@ -93,3 +93,16 @@ def test_chunk_ids_follow_the_embedded_text() -> None:
     assert ids == [c.chunk_id for c in chunk_paper(same_text, count_tokens, 256)]
     assert ids != [c.chunk_id for c in chunk_paper(other_text, count_tokens, 256)]
     assert all(chunk_id.startswith(base.paper_id + "-") for chunk_id in ids)
+
+
+def test_stemming_is_thread_safe() -> None:
+    """Each thread has its own stemmer: many threads stemming at once agree with one thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from paperlens.text import stem
+
+    words = ["pruning", "pruned", "transformers", "networks", "quantization", "learning"] * 200
+    expected = [stem(word) for word in words]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda chunk: [stem(w) for w in chunk], [words] * 16))
+    assert all(result == expected for result in results)

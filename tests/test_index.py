@@ -91,7 +91,7 @@ def test_first_ingest_reports_and_writes_both_halves(settings: Settings) -> None
     assert report.chunks == report.chunks_embedded == len(index.chunks) >= 10
     assert set(index.papers) == {make_paper_id(r["title"]) for r in TINY}
     assert stored_ids(settings) == {chunk.chunk_id for chunk in index.chunks}
-    assert index.embedding_model == HASH_MODEL and index.manifest["dimension"] == 512
+    assert index.embedding_model == HASH_MODEL and index.manifest.dimension == 512
     assert index.paper(PRUNING).code_urls == ["https://github.com/example/headprune"]
 
 
@@ -320,16 +320,16 @@ def test_missing_index_says_to_run_ingest(settings: Settings) -> None:
 def test_missing_chroma_collection_says_to_run_ingest(settings: Settings) -> None:
     ingest(settings, [TINY_PAPERS])
     index = PaperIndex.load(settings)
-    ChromaStore(settings.chroma, settings.index_path / "chroma").drop(index.manifest["collection"])
+    ChromaStore(settings.chroma, settings.index_path / "chroma").drop(index.manifest.collection)
     with pytest.raises(StoreError, match="paperlens ingest"):
         PaperIndex.load(settings).vectors()
 
 
 def test_rebuild_fills_a_new_collection_and_drops_the_old_one(settings: Settings) -> None:
     ingest(settings, [TINY_PAPERS])
-    old = PaperIndex.load(settings).manifest["collection"]
+    old = PaperIndex.load(settings).manifest.collection
     ingest(settings, [TINY_PAPERS], rebuild=True)
-    new = PaperIndex.load(settings).manifest["collection"]
+    new = PaperIndex.load(settings).manifest.collection
     assert new != old and new.startswith(settings.chroma.collection)
     client = ChromaStore(settings.chroma, settings.index_path / "chroma").client()
     assert [c.name for c in client.list_collections()] == [new]

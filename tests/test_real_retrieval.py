@@ -60,7 +60,7 @@ def retriever(real_index: PaperIndex, bundled_embedding) -> Retriever:  # type: 
 def test_the_real_index_holds_every_paper(real_index: PaperIndex) -> None:
     assert len(real_index.papers) == 364
     assert real_index.embedding_model == "bundled:all-MiniLM-L6-v2"
-    assert real_index.manifest["dimension"] == 384
+    assert real_index.manifest.dimension == 384
     assert {chunk.paper_id for chunk in real_index.chunks} == set(real_index.papers)
 
 

@@ -48,6 +48,3 @@ class PromptLibrary:
         if name not in self.templates:
             raise PromptError(f"No prompt named {name!r} was loaded from {self.directory}.")
         return self.templates[name].format(**values)
-
-    def names(self) -> list[str]:
-        return sorted(self.templates)

@@ -28,28 +28,12 @@ from llama_index.core.llms import LLM, ChatMessage, MessageRole
 from openai.types.chat import ChatCompletionChunk
 from pydantic import SecretStr
 
-from paperlens.config import BUNDLED_MODEL, EmbeddingSettings, LLMSettings, Settings
+from paperlens.config import BUNDLED_MODEL, EmbeddingSettings, LLMSettings
 from paperlens.errors import ConfigError, LLMError
 from paperlens.text import content_words, stem
 
 # Sent to OpenAI-compatible servers when no key is set: they ignore it, but the SDK insists on one.
 NO_KEY = "not-needed"
-
-# Set before torch and the Hugging Face libraries load. Offline switches, and OpenMP threads that
-# sleep instead of spinning while they wait: on 2 shared cores spinning made a query embedding
-# take 30-480 ms instead of 11 ms, and a 64-text batch 1.1 s instead of 0.23 s (measured here).
-OFFLINE_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "ANONYMIZED_TELEMETRY": "False",
-    "OMP_WAIT_POLICY": "PASSIVE",
-}
-
-
-def ensure_offline_env() -> None:
-    for key, value in OFFLINE_ENV.items():
-        os.environ.setdefault(key, value)
-
 
 # ---------------------------------------------------------------- embeddings
 
@@ -69,7 +53,6 @@ class SentenceTransformerEmbedding(BaseEmbedding):
         # (short abstract sentences: 90 -> 130 per second here).
         super().__init__(model_name=model_name, embed_batch_size=max(batch_size, GROUP_SIZE))
         self._batch_size = batch_size
-        ensure_offline_env()
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
@@ -439,7 +422,3 @@ def describe(error: Exception) -> str:
 def short(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def make_models(settings: Settings) -> tuple[BaseEmbedding, LLMClient | None]:
-    return make_embedding(settings.embedding), make_llm(settings.llm)

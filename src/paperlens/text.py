@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import Stemmer
 
@@ -36,7 +37,9 @@ ABBREVIATIONS = {
     "w.r.t",
 }
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
-STEMMER = Stemmer.Stemmer("english")
+# A Snowball stemmer keeps state between calls, so each thread (the web app serves several
+# people at once) gets its own.
+_LOCAL = threading.local()
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-+.%]*[A-Za-z0-9%+]|[A-Za-z0-9]")
 
 STOPWORDS = frozenset(
@@ -81,7 +84,10 @@ def content_words(text: str) -> list[str]:
 
 def stem(word: str) -> str:
     """Snowball English stem, the same one BM25 uses, so 'pruning' and 'pruned' meet."""
-    return STEMMER.stemWord(word)
+    stemmer = getattr(_LOCAL, "stemmer", None)
+    if stemmer is None:
+        stemmer = _LOCAL.stemmer = Stemmer.Stemmer("english")
+    return str(stemmer.stemWord(word))
 
 
 def content_stems(text: str) -> set[str]:

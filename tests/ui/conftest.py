@@ -18,6 +18,7 @@ import pytest
 from paperlens.config import AppSettings, Settings
 from paperlens.interfaces.web.handlers import AssistantProvider, ChatSession, Handlers
 from paperlens.interfaces.web.layout import launch
+from paperlens.offline import offline_environ
 from processes import free_port, stop_process, wait_for_http
 
 from .fake_assistant import FakeAssistant
@@ -75,13 +76,9 @@ def settings_env(settings: Settings, port: int) -> dict[str, str]:
             "PAPERLENS_EVAL_DIR": str(settings.eval_dir),
             "PAPERLENS_EMBEDDING_PROVIDER": settings.embedding.provider,
             "PAPERLENS_APP_PORT": str(port),
-            "GRADIO_ANALYTICS_ENABLED": "False",
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            "NO_PROXY": "127.0.0.1,localhost",
         }
     )
-    return env
+    return offline_environ(env)
 
 
 @pytest.fixture

@@ -138,10 +138,6 @@ def load_dataset(path: Path, known_ids: Iterable[str] | None = None) -> Dataset:
 
 def indexed_paper_ids(settings: Settings) -> set[str] | None:
     """Paper ids in the built index, or None when there is no index to check against."""
-    from paperlens.index.paper_index import SIDECAR, read_jsonl
-    from paperlens.types import Paper
+    from paperlens.index.paper_index import SIDECAR, read_papers_file
 
-    path = settings.index_path / SIDECAR / "papers.jsonl"
-    if not path.is_file():
-        return None
-    return {paper.paper_id for paper in read_jsonl(path, Paper)}
+    return set(read_papers_file(settings.index_path / SIDECAR)) or None

@@ -7,17 +7,15 @@ about the same subsets more than once.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cache
 
+from paperlens.answering.citations import strip_markers
 from paperlens.evaluation.dataset import GoldQuestion
 from paperlens.evaluation.judge import CORRECTNESS_SCORES, Judge, Verdict
 from paperlens.evaluation.metrics.alce import alce_scores
 from paperlens.evaluation.scoring import Metrics, answer_body
 from paperlens.types import Answer
-
-MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
 
 
 @dataclass
@@ -29,7 +27,7 @@ class JudgeOutcome:
 
 def claim_of(text: str) -> str:
     """A sentence without its [n] markers: the markers are not part of what is claimed."""
-    return MARKERS.sub("", text).strip()
+    return strip_markers(text)
 
 
 class VerdictLog:

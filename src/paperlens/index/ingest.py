@@ -8,10 +8,10 @@ deleted once the new sidecar is in place.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import bm25s
@@ -24,7 +24,14 @@ from paperlens.config import Settings
 from paperlens.errors import CorpusError
 from paperlens.index.chunking import bm25_terms, chunk_paper
 from paperlens.index.corpus import deduplicate, read_papers
-from paperlens.index.paper_index import MANIFEST, SIDECAR, read_jsonl, write_jsonl
+from paperlens.index.paper_index import (
+    PAPERS,
+    SIDECAR,
+    Manifest,
+    read_manifest,
+    read_papers_file,
+    write_jsonl,
+)
 from paperlens.index.sentences import SentenceStore, unit_rows
 from paperlens.index.store import ChromaStore
 from paperlens.providers import embedding_signature, token_counter
@@ -53,8 +60,13 @@ class Ingester:
         self.store = ChromaStore(settings.chroma, settings.index_path / "chroma")
 
     def ingest(self, paths: list[Path], rebuild: bool = False, add: bool = False) -> IngestReport:
+        return self.ingest_records(read_papers(paths), paths, rebuild, add)
+
+    def ingest_records(
+        self, papers: list[Paper], paths: list[Path], rebuild: bool = False, add: bool = False
+    ) -> IngestReport:
+        """Index papers already read from `paths` (named in errors)."""
         started = time.perf_counter()
-        papers = read_papers(paths)  # every input error surfaces here, before any write
         previous = self.previous_papers() if not rebuild else {}
         if add:
             papers = deduplicate([*papers, *previous.values()])
@@ -104,26 +116,21 @@ class Ingester:
 
     def current_collection(self) -> str:
         """The collection the present sidecar points at (the configured name before any ingest)."""
-        path = self.settings.index_path / SIDECAR / MANIFEST
-        if path.exists():
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-            if manifest.get("chroma") == self.store.location and manifest.get("collection"):
-                return str(manifest["collection"])
+        manifest = read_manifest(self.settings.index_path / SIDECAR)
+        if manifest is not None and manifest.chroma == self.store.location and manifest.collection:
+            return manifest.collection
         return self.settings.chroma.collection
 
     def previous_papers(self) -> dict[str, Paper]:
-        path = self.settings.index_path / SIDECAR / "papers.jsonl"
-        if not path.exists():
-            return {}
-        return {paper.paper_id: paper for paper in read_jsonl(path, Paper)}
+        return read_papers_file(self.settings.index_path / SIDECAR)
 
     def previous_sentences(self, rebuild: bool) -> SentenceStore | None:
         """The sentence vectors of the present index, reusable when the embedder is the same."""
         directory = self.settings.index_path / SIDECAR
-        if rebuild or not (directory / MANIFEST).exists():
+        manifest = None if rebuild else read_manifest(directory)
+        if manifest is None or manifest.embedding_model != self.signature:
             return None
-        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-        return SentenceStore.load(directory) if manifest["embedding_model"] == self.signature else None
+        return SentenceStore.load(directory)
 
     def embed_sentences(self, texts: list[str]) -> np.ndarray:
         if not texts:  # every abstract unchanged
@@ -160,22 +167,21 @@ class Ingester:
         fresh = root / f".sidecar-{uuid.uuid4().hex[:8]}"
         fresh.mkdir(parents=True)
         try:
-            write_jsonl(fresh / "papers.jsonl", papers)
+            write_jsonl(fresh / PAPERS, papers)
             write_jsonl(fresh / "chunks.jsonl", chunks)
             bm25 = bm25s.BM25()
             bm25.index([bm25_terms(chunk.text) or [""] for chunk in chunks], show_progress=False)
             bm25.save(str(fresh / "bm25"), show_progress=False)
             sentences.save(fresh)
-            manifest = {
-                "embedding_model": self.signature,
-                "dimension": dimension,
-                "chroma": self.store.location,
-                "collection": collection,
-                "papers": len(papers),
-                "chunks": len(chunks),
-                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            }
-            (fresh / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+            Manifest(
+                embedding_model=self.signature,
+                dimension=dimension,
+                chroma=self.store.location,
+                collection=collection,
+                papers=len(papers),
+                chunks=len(chunks),
+                built_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+            ).write(fresh)
         except BaseException:
             shutil.rmtree(fresh, ignore_errors=True)
             raise
@@ -209,3 +215,23 @@ class Ingester:
             chunks=len(chunks),
             seconds=round(seconds, 2),
         )
+
+
+def ingest_papers(
+    settings: Settings,
+    paths: list[Path] | None = None,
+    rebuild: bool = False,
+    add: bool = False,
+    progress: bool = True,
+    on_status: Callable[[str], None] = lambda message: None,
+) -> IngestReport:
+    """The one ingest path (the CLI and the web app's first run): read and check the papers
+    (default: the configured papers folder), and only then load the embedding model and index."""
+    from paperlens.providers import make_embedding
+
+    paths = paths or [settings.papers_path]
+    papers = read_papers(paths)  # every input error surfaces here, before the model loads
+    on_status("Loading the embedding model…")
+    embed_model = make_embedding(settings.embedding)
+    on_status(f"Indexing {len(papers)} papers…")
+    return Ingester(settings, embed_model, progress=progress).ingest_records(papers, paths, rebuild, add)

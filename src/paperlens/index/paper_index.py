@@ -8,13 +8,12 @@ The index has two halves that always change together:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import bm25s
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from paperlens.config import Settings
 from paperlens.errors import IndexMismatchError, IndexMissingError, PaperNotFoundError
@@ -25,17 +24,41 @@ from paperlens.types import Chunk, Paper
 
 SIDECAR = "sidecar"
 MANIFEST = "manifest.json"
+PAPERS = "papers.jsonl"
+
+
+class Manifest(BaseModel):
+    """What an index was built with; written last by ingest, read by everything that opens it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    embedding_model: str
+    dimension: int
+    chroma: str | None = None  # where the vectors live, as ChromaStore.location says it
+    collection: str | None = None
+    papers: int = 0
+    chunks: int = 0
+    built_at: str = ""
+
+    def write(self, directory: Path) -> None:
+        (directory / MANIFEST).write_text(self.model_dump_json(indent=2), encoding="utf-8")
+
+
+def read_manifest(sidecar: Path) -> Manifest | None:
+    """The manifest in a sidecar directory, or None when no index was built there."""
+    path = sidecar / MANIFEST
+    if not path.exists():
+        return None
+    return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
 
 
 class PaperIndex:
     """The read side: paper records, chunks, BM25 and the Chroma collection."""
 
-    def __init__(self, settings: Settings, manifest: dict[str, Any], store: ChromaStore) -> None:
+    def __init__(self, settings: Settings, manifest: Manifest, store: ChromaStore) -> None:
         self.settings, self.manifest, self.store = settings, manifest, store
         self.directory = settings.index_path / SIDECAR
-        self.papers: dict[str, Paper] = {
-            paper.paper_id: paper for paper in read_jsonl(self.directory / "papers.jsonl", Paper)
-        }
+        self.papers: dict[str, Paper] = read_papers_file(self.directory)
         self.chunks: list[Chunk] = read_jsonl(self.directory / "chunks.jsonl", Chunk)
         self.chunk_by_id: dict[str, Chunk] = {chunk.chunk_id: chunk for chunk in self.chunks}
         self._bm25: bm25s.BM25 | None = None
@@ -45,24 +68,23 @@ class PaperIndex:
     @classmethod
     def load(cls, settings: Settings) -> PaperIndex:
         """Open the index built by `ingest`, checking it matches the configured embedder."""
-        path = settings.index_path / SIDECAR / MANIFEST
-        if not path.exists():
+        manifest = read_manifest(settings.index_path / SIDECAR)
+        if manifest is None:
             raise IndexMissingError(
                 f"No index found in {settings.index_path}. Build it with `paperlens ingest` "
                 f"(it reads {settings.papers_path} by default)."
             )
-        manifest = json.loads(path.read_text(encoding="utf-8"))
         wanted = embedding_signature(settings.embedding)
-        if manifest["embedding_model"] != wanted:
+        if manifest.embedding_model != wanted:
             raise IndexMismatchError(
                 f"The index in {settings.index_path} was built with embedding model "
-                f"{manifest['embedding_model']!r}, but the configured model is {wanted!r}. Use the "
+                f"{manifest.embedding_model!r}, but the configured model is {wanted!r}. Use the "
                 "same model, or rebuild the index with `paperlens ingest --rebuild`."
             )
         store = ChromaStore(settings.chroma, settings.index_path / "chroma")
-        if manifest.get("chroma", store.location) != store.location:
+        if (manifest.chroma or store.location) != store.location:
             raise IndexMissingError(
-                f"The index in {settings.index_path} keeps its vectors in the {manifest['chroma']}, "
+                f"The index in {settings.index_path} keeps its vectors in the {manifest.chroma}, "
                 f"but the settings point at the {store.location}. Run `paperlens ingest` to "
                 "build the vectors there, or restore the Chroma settings."
             )
@@ -70,7 +92,7 @@ class PaperIndex:
 
     @property
     def embedding_model(self) -> str:
-        return str(self.manifest["embedding_model"])
+        return self.manifest.embedding_model
 
     def paper(self, paper_id: str) -> Paper:
         try:
@@ -96,10 +118,18 @@ class PaperIndex:
     def vectors(self) -> ChromaStore:
         """The Chroma side, opened on first use (BM25-only searches never touch it)."""
         if not self._opened:
-            name = self.manifest.get("collection")
-            self.store.open(self.embedding_model, int(self.manifest["dimension"]), create=False, name=name)
+            name = self.manifest.collection
+            self.store.open(self.embedding_model, self.manifest.dimension, create=False, name=name)
             self._opened = True
         return self.store
+
+
+def read_papers_file(sidecar: Path) -> dict[str, Paper]:
+    """The paper records of an index by id; empty when no index was built there."""
+    path = sidecar / PAPERS
+    if not path.exists():
+        return {}
+    return {paper.paper_id: paper for paper in read_jsonl(path, Paper)}
 
 
 def read_jsonl(path: Path, model: type[Any]) -> list[Any]:

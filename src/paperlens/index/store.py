@@ -112,9 +112,6 @@ class ChromaStore:
         if getattr(self, "name", None) == name:
             self._vectors = None
 
-    def count(self) -> int:
-        return int(self.vectors.client.count())
-
     def chunk_hashes(self) -> dict[str, str]:
         """chunk id -> content hash of its paper, for everything stored."""
         got = self.vectors.client.get(include=["metadatas"])

@@ -43,13 +43,9 @@ def ingest(
     ] = False,
 ) -> None:
     """Read papers and bring the index up to date (only new or changed papers are embedded)."""
-    from paperlens.index.ingest import Ingester
-    from paperlens.providers import make_embedding
+    from paperlens.index.ingest import ingest_papers
 
-    settings = load_settings()
-    with console.status("Loading the embedding model…"):
-        embed_model = make_embedding(settings.embedding)
-    report = Ingester(settings, embed_model).ingest(paths or [settings.papers_path], rebuild, add)
+    report = ingest_papers(load_settings(), paths, rebuild, add, on_status=errors.print)
     console.print(
         f"Indexed {report.papers} papers ({report.chunks} chunks) in {report.seconds:.1f} s: "
         f"{report.added} added, {report.updated} updated, {report.removed} removed, "
@@ -288,6 +284,9 @@ app.add_typer(eval_app, name="eval")
 
 
 def main() -> None:
+    from paperlens import offline
+
+    offline.apply_to_process()  # before any model library is imported
     app()
 
 

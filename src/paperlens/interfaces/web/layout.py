@@ -8,7 +8,6 @@ and HTML of answers and source cards in `ui_render`.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +30,6 @@ EXAMPLES = [
     "Summarize the work in this collection on neural collapse.",
 ]
 PAPER_HEADERS = ["Title", "Listed in", "Code", "Id"]
-OFFLINE_ENV = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 
 # ---------------------------------------------------------------- layout
@@ -340,21 +338,12 @@ def launch_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def offline_environment() -> None:
-    """No analytics and no model downloads, whatever the caller's environment says."""
-    os.environ.update(OFFLINE_ENV)
-    loopback = "127.0.0.1,localhost"
-    current = os.environ.get("NO_PROXY", "")
-    os.environ["NO_PROXY"] = f"{current},{loopback}" if current else loopback
-
-
 def ensure_index(settings: Settings, echo: Callable[[str], None] = print) -> None:
     """Build the index on first run, with a progress bar on the terminal. A failure (no papers,
     unreadable file) is reported and the app still starts: the chat shows the same message."""
     from paperlens.errors import IndexMissingError
-    from paperlens.index.ingest import Ingester
+    from paperlens.index.ingest import ingest_papers
     from paperlens.index.paper_index import PaperIndex
-    from paperlens.providers import make_embedding
 
     try:
         PaperIndex.load(settings)
@@ -366,9 +355,7 @@ def ensure_index(settings: Settings, echo: Callable[[str], None] = print) -> Non
         return
     echo(f"No index yet: building it from {settings.papers_path} (first run only).")
     try:
-        echo("Loading the embedding model…")
-        embed_model = make_embedding(settings.embedding)
-        report = Ingester(settings, embed_model, progress=True).ingest([settings.papers_path])
+        report = ingest_papers(settings, on_status=echo)
     except PaperlensError as error:
         echo(f"Could not build the index: {error}\nThe app starts anyway and shows this in the chat.")
         return
@@ -392,7 +379,6 @@ def launch(settings: Settings, provider: AssistantProvider | None = None, **over
     """Serve the app: `python app.py` and `paperlens app` call this with just the settings (the
     index is built first if missing); tests pass a ready provider and prevent_thread_lock=True.
     Blocks until the server stops unless prevent_thread_lock is given."""
-    offline_environment()
     if provider is None:
         ensure_index(settings)
         provider = build_assistant(settings)

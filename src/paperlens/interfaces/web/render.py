@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from paperlens.answering.citations import MARKER, parse_marker, strip_markers
 from paperlens.types import Answer, Citation, Paper, PaperHit, SentenceCheck, Turn
 
-MARKER = re.compile(r"\[(\d+(?:\s*[,;\-–]\s*\d+)*)\]")
 MARKER_GAP = r"(?:\s*\[[\d\s,;\-–]{1,40}\])*"  # citation markers the support check left out of a sentence
 HTTP_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 REFUSAL_REASONS = {
@@ -75,27 +75,15 @@ def closest_anchor(turn: int, rank: int) -> str:
 # ---------------------------------------------------------------- chat messages
 
 
-def marker_numbers(body: str) -> list[int]:
-    """'1, 3' -> [1, 3]; '2-4' -> [2, 3, 4]."""
-    numbers: list[int] = []
-    for part in re.split(r"[,;]", body):
-        bounds = [int(bound) for bound in re.split(r"[\-–]", part) if bound.strip()]
-        if len(bounds) == 2 and bounds[0] <= bounds[1] <= bounds[0] + 50:
-            numbers.extend(range(bounds[0], bounds[1] + 1))
-        else:
-            numbers.extend(bounds)
-    return numbers
-
-
 def link_markers(escaped: str, turn: int, valid: set[int]) -> str:
     """Turn `[2]`, `[1, 3]` or `[1-3]` into links to the source cards; numbers without a source
     stay plain text."""
 
     def replace(match: re.Match[str]) -> str:
-        numbers = marker_numbers(match.group(1))
+        numbers = parse_marker(match.group(2))
         if not numbers or not all(n in valid for n in numbers):
             return match.group(0)
-        return "".join(f"[\\[{n}\\]](#{source_anchor(turn, n)})" for n in numbers)
+        return match.group(1) + "".join(f"[\\[{n}\\]](#{source_anchor(turn, n)})" for n in numbers)
 
     return MARKER.sub(replace, escaped)
 
@@ -103,7 +91,7 @@ def link_markers(escaped: str, turn: int, valid: set[int]) -> str:
 def loose_pattern(sentence: str) -> re.Pattern[str] | None:
     """Find a sentence again in the text it came from, whatever whitespace sits between words and
     wherever citation markers were cut out of it ('... MLPs.' matches '... MLPs [1].')."""
-    tokens = MARKER.sub(" ", sentence).split()
+    tokens = strip_markers(sentence).split()
     if not tokens:
         return None
     last = re.match(r"^(.*?)([.!?;:,]*)$", tokens[-1])
