@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from eval_fakes import FakeAssistant, write_questions
+from eval_fakes import eval_assistant, write_questions
 
+from fakes import ScriptedAssistant
 from paperlens.config import Settings
 from paperlens.evaluation.dataset import Dataset, load_dataset
 
@@ -22,5 +23,5 @@ def dataset(questions_file: Path) -> Dataset:
 
 
 @pytest.fixture
-def fake_assistant(settings: Settings) -> FakeAssistant:
-    return FakeAssistant(settings)
+def fake_assistant(settings: Settings) -> ScriptedAssistant:
+    return eval_assistant(settings)

@@ -1,7 +1,6 @@
-"""A fake assistant with scripted rankings and answers, and builders for hand-made answers.
-
-It implements the `AssistantLike` interface the runner depends on and nothing more, so the
-eval suite is tested without an index, a model or the real answer engine.
+"""FAKE eval data: hand-made papers, questions, rankings and answers, and the scripted assistant
+(tests/fakes.py) set up with them, so the eval suite is tested without an index, a model or the
+real answer engine.
 """
 
 from __future__ import annotations
@@ -9,10 +8,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
+from fakes import ScriptedAssistant
 from paperlens.config import Settings
+from paperlens.providers import LLMClient
 from paperlens.types import Answer, Citation, Paper, PaperHit, SentenceCheck
 
 PAPERS = {
@@ -147,33 +147,16 @@ RANKINGS = {
 }
 
 
-class FakeAssistant:
-    """Scripted `search` and `ask`; records the calls it gets."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        answers: dict[str, Answer] | None = None,
-        rankings: dict[str, list[str]] | None = None,
-        llm: Any = None,
-    ) -> None:
-        self.settings = settings
-        self.index = SimpleNamespace(papers=PAPERS)
-        self.llm = llm
-        self.mode = "generative" if llm else "extractive"
-        self.model_name = llm.model_name if llm else "extractive"
-        self.answers = scripted_answers() if answers is None else answers
-        self.rankings = RANKINGS if rankings is None else rankings
-        self.calls: list[tuple[str, str, int | None]] = []
-
-    def search(
-        self, query: str, k: int | None = None, mode: Any = None, filters: Any = None
-    ) -> list[PaperHit]:
-        self.calls.append(("search", query, k))
-        return hits(self.rankings.get(query, [])[: k or 5])
-
-    def ask(
-        self, question: str, history: Any = None, filters: Any = None, k: int | None = None, mode: Any = None
-    ) -> Answer:
-        self.calls.append(("ask", question, k))
-        return self.answers[question]
+def eval_assistant(
+    settings: Settings,
+    answers: dict[str, Answer] | None = None,
+    rankings: dict[str, list[str]] | None = None,
+    llm: LLMClient | None = None,
+) -> ScriptedAssistant:
+    """The scripted assistant (tests/fakes.py) over PAPERS, with these answers and rankings."""
+    assistant = ScriptedAssistant(settings, papers=PAPERS, llm=llm)
+    answers = scripted_answers() if answers is None else answers
+    rankings = RANKINGS if rankings is None else rankings
+    for question in {*answers, *rankings}:
+        assistant.script(question, answer=answers.get(question), ranking=rankings.get(question))
+    return assistant

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from eval_fakes import QUESTIONS, FakeAssistant, write_questions
+from eval_fakes import QUESTIONS, eval_assistant, write_questions
 from typer.testing import CliRunner
 
 from fakes import scripted_client
@@ -26,7 +26,7 @@ def env(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     monkeypatch.setenv("PAPERLENS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PAPERLENS_EVAL_DIR", str(tmp_path / "eval"))
     monkeypatch.setenv("PAPERLENS_PROMPTS_DIR", str(settings.prompts_dir))
-    monkeypatch.setattr(cli, "make_assistant", lambda s: FakeAssistant(s))
+    monkeypatch.setattr(cli, "make_assistant", lambda s: eval_assistant(s))
     (tmp_path / "eval").mkdir()
     write_questions(tmp_path / "eval" / "questions.jsonl")
     return tmp_path
@@ -56,7 +56,7 @@ def test_judge_without_an_llm_is_a_clear_error(env: Path) -> None:
 
 def test_judged_run_is_free_the_second_time(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     client, llm = scripted_client('{"verdict": "supported"}', '{"verdict": "correct"}')
-    monkeypatch.setattr(cli, "make_assistant", lambda s: FakeAssistant(s, llm=client))
+    monkeypatch.setattr(cli, "make_assistant", lambda s: eval_assistant(s, llm=client))
     args = ["--judge", "--limit", "1", "--judge-cache", str(env / "cache")]
     first = runner.invoke(cli.eval_app, [*args, "--out", str(env / "one")])
     assert first.exit_code == 0, first.output

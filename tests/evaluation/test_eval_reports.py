@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from eval_fakes import FakeAssistant, make_answer, scripted_answers
+from eval_fakes import eval_assistant, make_answer, scripted_answers
 
+from fakes import ScriptedAssistant
 from paperlens.config import Settings
 from paperlens.errors import CorpusError
 from paperlens.evaluation.dataset import Dataset
@@ -27,7 +28,7 @@ def run(settings: Settings, dataset: Dataset) -> EvalRun:
     answers[q1] = make_answer(
         q1, sources=["p1"], sentences=[(f"{HOSTILE} 77.33% [1].", [1], True)], retrieved=["p1"]
     )
-    return run_eval(FakeAssistant(settings, answers=answers), dataset, RunOptions())
+    return run_eval(eval_assistant(settings, answers=answers), dataset, RunOptions())
 
 
 def test_all_files_are_written_and_parse(run: EvalRun, tmp_path: Path) -> None:
@@ -91,7 +92,7 @@ def test_worst_questions_come_first(run: EvalRun) -> None:
 
 
 def test_reports_cope_with_a_retrieval_only_run(
-    fake_assistant: FakeAssistant, dataset: Dataset, tmp_path: Path
+    fake_assistant: ScriptedAssistant, dataset: Dataset, tmp_path: Path
 ) -> None:
     run = run_eval(fake_assistant, dataset, RunOptions(retrieval_only=True))
     paths = write_run(run, tmp_path)

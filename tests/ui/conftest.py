@@ -15,13 +15,14 @@ from typing import Any
 
 import pytest
 
+from fakes import ScriptedAssistant
 from paperlens.config import AppSettings, Settings
 from paperlens.interfaces.web.handlers import AssistantProvider, ChatSession, Handlers
 from paperlens.interfaces.web.layout import launch
 from paperlens.offline import offline_environ
 from processes import free_port, stop_process, wait_for_http
 
-from .fake_assistant import FakeAssistant
+from .fake_papers import fake_assistant
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,12 +90,12 @@ def settings(settings: Settings, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def fake(settings: Settings) -> FakeAssistant:
-    return FakeAssistant(settings)
+def fake(settings: Settings) -> ScriptedAssistant:
+    return fake_assistant(settings)
 
 
 @pytest.fixture
-def handlers(fake: FakeAssistant, settings: Settings) -> Handlers:
+def handlers(fake: ScriptedAssistant, settings: Settings) -> Handlers:
     return Handlers(AssistantProvider.ready(fake), settings)
 
 

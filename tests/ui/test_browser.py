@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 
+from paperlens.errors import LLMError
+
 from .browser import ensure_chromium, make_driver
 from .conftest import ROOT, fake_settings, served
-from .fake_assistant import FakeAssistant
+from .fake_papers import fake_assistant
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -66,7 +68,12 @@ def fake_eval_dir(fake_root: Path) -> Path:
 @pytest.fixture(scope="module")
 def fake_url(fake_root: Path) -> Iterator[str]:
     settings = fake_settings(fake_root)
-    with served(FakeAssistant(settings, delay=0.03), settings) as url:
+    assistant = fake_assistant(settings, delay=0.03)
+    assistant.script("answer slowly about pruning heads and distillation", delay=0.25)
+    assistant.script("unknown topic: pruning heads?", refuse=True)
+    assistant.script("please fail llm", error=LLMError("http://127.0.0.1:9/v1", "connection refused"))
+    assistant.script("unsupported claim about pruning heads", unsupported=True)
+    with served(assistant, settings) as url:
         yield url
 
 

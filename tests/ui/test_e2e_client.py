@@ -12,18 +12,21 @@ import httpx
 import pytest
 from gradio_client import Client
 
+from fakes import ScriptedAssistant
 from paperlens.config import Settings
+from paperlens.errors import LLMError
 
 from .conftest import fake_settings, served
-from .fake_assistant import FakeAssistant
+from .fake_papers import fake_assistant
 
 TOPICS = ["pruning heads", "distillation student", "experts routing", "escaping abstracts", "glue accuracy"]
 
 
 @pytest.fixture(scope="module")
-def fake_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeAssistant]]:
+def fake_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, ScriptedAssistant]]:
     settings = fake_settings(tmp_path_factory.mktemp("app"), concurrency=10)
-    assistant = FakeAssistant(settings, delay=0.02)
+    assistant = fake_assistant(settings, delay=0.02)
+    assistant.script("fail llm", error=LLMError("http://127.0.0.1:9/v1", "connection refused"))
     with served(assistant, settings) as url:
         yield url, assistant
 
@@ -32,7 +35,7 @@ def client(url: str, **kwargs: object) -> Client:
     return Client(url, verbose=False, download_files=False, **kwargs)  # type: ignore[arg-type]
 
 
-def test_ask_returns_answer_and_citations(fake_app: tuple[str, FakeAssistant]) -> None:
+def test_ask_returns_answer_and_citations(fake_app: tuple[str, ScriptedAssistant]) -> None:
     result = client(fake_app[0]).predict("How much faster are pruned heads?", api_name="/ask")
     assert result["done"] and not result["refused"]
     assert result["citations"][0] == {
@@ -44,20 +47,20 @@ def test_ask_returns_answer_and_citations(fake_app: tuple[str, FakeAssistant]) -
     assert "[1]" in result["answer"] and result["markdown"].startswith(result["answer"])
 
 
-def test_ask_streams_partial_answers(fake_app: tuple[str, FakeAssistant]) -> None:
+def test_ask_streams_partial_answers(fake_app: tuple[str, ScriptedAssistant]) -> None:
     job = client(fake_app[0]).submit("distillation student accuracy", api_name="/ask")
     outputs = list(job)
     assert len(outputs) > 3 and outputs[0]["done"] is False
     assert outputs[-1]["done"] and outputs[-1]["answer"].startswith(outputs[-2]["answer"].strip()[:40])
 
 
-def test_only_the_documented_endpoints_are_public(fake_app: tuple[str, FakeAssistant]) -> None:
+def test_only_the_documented_endpoints_are_public(fake_app: tuple[str, ScriptedAssistant]) -> None:
     endpoints = client(fake_app[0]).view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert set(endpoints) == {"/ask", "/reset"}
     assert [p["label"] for p in endpoints["/ask"]["parameters"]] == ["question", "mode", "k", "filters"]
 
 
-def test_errors_are_messages_and_the_app_keeps_serving(fake_app: tuple[str, FakeAssistant]) -> None:
+def test_errors_are_messages_and_the_app_keeps_serving(fake_app: tuple[str, ScriptedAssistant]) -> None:
     chat = client(fake_app[0])
     with pytest.raises(Exception, match="connection refused") as error:
         chat.predict("fail llm", api_name="/ask")
@@ -67,7 +70,7 @@ def test_errors_are_messages_and_the_app_keeps_serving(fake_app: tuple[str, Fake
     assert chat.predict("pruning heads", api_name="/ask")["citations"]
 
 
-def test_ten_parallel_chats_keep_their_own_history(fake_app: tuple[str, FakeAssistant]) -> None:
+def test_ten_parallel_chats_keep_their_own_history(fake_app: tuple[str, ScriptedAssistant]) -> None:
     url, assistant = fake_app
 
     def conversation(i: int) -> tuple[str, str, float, float]:
@@ -89,7 +92,7 @@ def test_ten_parallel_chats_keep_their_own_history(fake_app: tuple[str, FakeAssi
     assert any(later[0] < earlier[1] for earlier, later in itertools.pairwise(spans))
 
 
-def test_reset_forgets_this_clients_history(fake_app: tuple[str, FakeAssistant]) -> None:
+def test_reset_forgets_this_clients_history(fake_app: tuple[str, ScriptedAssistant]) -> None:
     chat = client(fake_app[0])
     chat.predict("pruning heads", api_name="/ask")
     chat.predict(api_name="/reset")
@@ -98,14 +101,14 @@ def test_reset_forgets_this_clients_history(fake_app: tuple[str, FakeAssistant])
     )
 
 
-def test_page_serves_without_external_resources(fake_app: tuple[str, FakeAssistant]) -> None:
+def test_page_serves_without_external_resources(fake_app: tuple[str, ScriptedAssistant]) -> None:
     page = httpx.get(fake_app[0], timeout=10).text
     assert "googleapis" not in page and "cdn." not in page
 
 
 def test_login_from_settings(tmp_path: Path) -> None:
     settings: Settings = fake_settings(tmp_path, username="ada", password="s3cret")
-    with served(FakeAssistant(settings), settings) as url:
+    with served(fake_assistant(settings), settings) as url:
         assert httpx.get(f"{url}/gradio_api/info", timeout=10).status_code == 401
         with pytest.raises(Exception):  # noqa: B017 - gradio_client raises different errors per version
             client(url).predict("pruning heads", api_name="/ask")

@@ -11,8 +11,9 @@ from typing import Any
 import gradio as gr
 import pytest
 
+from fakes import ScriptedAssistant
 from paperlens.config import AppSettings, Settings
-from paperlens.errors import IndexMissingError
+from paperlens.errors import IndexMissingError, LLMError
 from paperlens.interfaces.web.eval_view import NO_RUN
 from paperlens.interfaces.web.handlers import (
     AssistantProvider,
@@ -25,7 +26,7 @@ from paperlens.interfaces.web.handlers import (
 from paperlens.interfaces.web.layout import launch_options
 from paperlens.types import SearchFilters
 
-from .fake_assistant import XSS_ID, FakeAssistant
+from .fake_papers import XSS_ID, fake_assistant
 
 Outputs = tuple[Any, ...]
 
@@ -77,7 +78,7 @@ def test_answer_streams_then_shows_cited_answer(handlers: Handlers, session: Cha
 
 
 def test_follow_up_passes_the_conversation(
-    handlers: Handlers, fake: FakeAssistant, session: ChatSession
+    handlers: Handlers, fake: ScriptedAssistant, session: ChatSession
 ) -> None:
     _, session = ask(handlers, session, "Tell me about pruning attention heads")
     _, session = ask(handlers, session, "How much faster are the pruned models?")
@@ -92,7 +93,7 @@ def test_follow_up_passes_the_conversation(
 
 
 def test_controls_become_search_options(
-    handlers: Handlers, fake: FakeAssistant, session: ChatSession
+    handlers: Handlers, fake: ScriptedAssistant, session: ChatSession
 ) -> None:
     session.focus = "cccc00000003"
     ask(handlers, session, "experts routing", mode="bm25", k=3, has_code=True, pages=["listing_a.txt"])
@@ -107,7 +108,10 @@ def test_no_controls_means_no_filters() -> None:
     assert make_filters(False, [], None) is None
 
 
-def test_refusal_looks_different_and_lists_closest_papers(handlers: Handlers, session: ChatSession) -> None:
+def test_refusal_looks_different_and_lists_closest_papers(
+    handlers: Handlers, fake: ScriptedAssistant, session: ChatSession
+) -> None:
+    fake.script("unknown topic: pruning heads?", refuse=True)
     yields, session = ask(handlers, session, "unknown topic: pruning heads?")
     message, sources = last_message(session), yields[-1][1]
     assert message.startswith("<small>ℹ️") and "\n> 🚫 **No cited answer.**" in message
@@ -115,7 +119,10 @@ def test_refusal_looks_different_and_lists_closest_papers(handlers: Handlers, se
     assert 'class="pl-refusal"' in sources and 'id="near-1-1"' in sources
 
 
-def test_unsupported_sentence_is_marked(handlers: Handlers, session: ChatSession) -> None:
+def test_unsupported_sentence_is_marked(
+    handlers: Handlers, fake: ScriptedAssistant, session: ChatSession
+) -> None:
+    fake.script("unsupported claim about pruning heads", unsupported=True)
     ask(handlers, session, "unsupported claim about pruning heads")
     _, session = ask(handlers, session, "unsupported claim about pruning heads")
     message = last_message(session)
@@ -126,7 +133,10 @@ def test_unsupported_sentence_is_marked(handlers: Handlers, session: ChatSession
 # ---------------------------------------------------------------- errors
 
 
-def test_unreachable_llm_is_a_readable_message(handlers: Handlers, session: ChatSession) -> None:
+def test_unreachable_llm_is_a_readable_message(
+    handlers: Handlers, fake: ScriptedAssistant, session: ChatSession
+) -> None:
+    fake.script("please fail llm now", error=LLMError("http://127.0.0.1:9/v1", "connection refused"))
     _, session = ask(handlers, session, "please fail llm now")
     message = last_message(session)
     assert message.startswith("⚠️ **Could not answer.**") and "connection refused" in message
@@ -136,8 +146,9 @@ def test_unreachable_llm_is_a_readable_message(handlers: Handlers, session: Chat
 
 
 def test_bug_is_logged_not_shown(
-    handlers: Handlers, session: ChatSession, caplog: pytest.LogCaptureFixture
+    handlers: Handlers, fake: ScriptedAssistant, session: ChatSession, caplog: pytest.LogCaptureFixture
 ) -> None:
+    fake.script("trigger a bug", error=RuntimeError("an unexpected failure deep inside"))
     _, session = ask(handlers, session, "trigger a bug")
     assert "Something went wrong on our side (RuntimeError)" in last_message(session)
     assert "deep inside" not in last_message(session)
@@ -153,11 +164,11 @@ def test_bad_question_is_a_readable_message(handlers: Handlers, session: ChatSes
 def test_missing_index_is_reported_and_retried(settings: Settings, session: ChatSession) -> None:
     attempts: list[int] = []
 
-    def factory() -> FakeAssistant:
+    def factory() -> ScriptedAssistant:
         attempts.append(1)
         if len(attempts) == 1:
             raise IndexMissingError("No index found in data/index. Build it with `paperlens ingest`.")
-        return FakeAssistant(settings)
+        return fake_assistant(settings)
 
     handlers = Handlers(AssistantProvider(factory), settings)
     info = handlers.on_load()[0]
@@ -251,7 +262,7 @@ def test_page_load_fills_model_info_pages_and_table(handlers: Handlers) -> None:
 
 
 def test_generative_model_is_named(settings: Settings) -> None:
-    assert "fake-llm" in model_info(FakeAssistant(settings, mode="generative"))
+    assert "fake-llm" in model_info(fake_assistant(settings, mode="generative"))
 
 
 # ---------------------------------------------------------------- eval tab
@@ -301,7 +312,8 @@ def test_api_rejects_bad_options(
         list(handlers.api_ask("q", mode, 0, filters, []))
 
 
-def test_api_errors_are_messages(handlers: Handlers) -> None:
+def test_api_errors_are_messages(handlers: Handlers, fake: ScriptedAssistant) -> None:
+    fake.script("fail llm", error=LLMError("http://127.0.0.1:9/v1", "connection refused"))
     with pytest.raises(gr.Error, match="connection refused"):
         list(handlers.api_ask("fail llm", "", 0, {}, []))
 

@@ -19,8 +19,8 @@ from paperlens.errors import ConfigError
 from paperlens.interfaces.terminal import console, errors, friendly
 
 if TYPE_CHECKING:  # the eval modules load when a command runs, keeping `paperlens --help` fast
+    from paperlens.answering.protocol import AssistantProtocol
     from paperlens.evaluation.baseline import GateReport
-    from paperlens.evaluation.protocol import AssistantLike
     from paperlens.evaluation.runner import EvalRun, RunOptions
 
 eval_app = typer.Typer(
@@ -34,7 +34,7 @@ eval_app = typer.Typer(
 )
 
 
-def make_assistant(settings: Settings) -> AssistantLike:
+def make_assistant(settings: Settings) -> AssistantProtocol:
     """The seam tests replace; the real Assistant is imported only when a run needs it."""
     from paperlens.answering.assistant import Assistant
 
@@ -44,7 +44,7 @@ def make_assistant(settings: Settings) -> AssistantLike:
 # ---------------------------------------------------------------- running
 
 
-def build_judge(assistant: AssistantLike, settings: Settings, cache_dir: Path | None) -> Any:
+def build_judge(assistant: AssistantProtocol, settings: Settings, cache_dir: Path | None) -> Any:
     from paperlens.evaluation.judge import Judge
 
     if assistant.llm is None:

@@ -2,7 +2,7 @@
 
 Retrieval metrics come from `assistant.search` at depth 10, so recall@10 means the same
 whatever k the answers use; the answer's own `retrieved` papers give `context_recall`. The
-runner only knows the `AssistantLike` interface, never how answers are made.
+runner only knows the `AssistantProtocol` interface, never how answers are made.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import paperlens
+from paperlens.answering.protocol import AssistantProtocol
 from paperlens.config import RetrievalMode
 from paperlens.errors import QuestionError
 from paperlens.evaluation.dataset import Dataset, GoldQuestion
 from paperlens.evaluation.judge import Judge
 from paperlens.evaluation.judge_metrics import judge_answer
 from paperlens.evaluation.meta import config_hash, corpus_version, git_commit, now
-from paperlens.evaluation.protocol import AssistantLike
 from paperlens.evaluation.records import QuestionResult
 from paperlens.evaluation.scoring import RANK_DEPTH, answer_metrics, retrieval_metrics
 from paperlens.types import Answer, PaperHit
@@ -40,7 +40,7 @@ def elapsed_ms(started: float) -> float:
 
 
 class EvalRunner:
-    def __init__(self, assistant: AssistantLike, options: RunOptions, judge: Judge | None = None) -> None:
+    def __init__(self, assistant: AssistantProtocol, options: RunOptions, judge: Judge | None = None) -> None:
         self.assistant, self.options, self.judge = assistant, options, judge
 
     def run(
@@ -125,7 +125,7 @@ class EvalRun:
 
 
 def run_eval(
-    assistant: AssistantLike,
+    assistant: AssistantProtocol,
     dataset: Dataset,
     options: RunOptions,
     judge: Judge | None = None,

@@ -14,7 +14,7 @@ from paperlens.config import RetrievalMode, Settings, load_settings
 from paperlens.errors import PaperlensError
 from paperlens.evaluation.cli import eval_app
 from paperlens.interfaces.terminal import console, errors, friendly, print_json
-from paperlens.types import Answer, Delta, Turn
+from paperlens.types import Answer, Delta, Turn, collect_answer
 
 app = typer.Typer(
     help="Cited question answering over a collection of research papers.",
@@ -238,8 +238,7 @@ def summarize(
     else:
         stream = assistant.stream_topic_summary(str(topic), k=k)
     if json_output:
-        answer = next(item for item in stream if isinstance(item, Answer))
-        print_json(answer_json(answer))
+        print_json(answer_json(collect_answer(stream)))
     else:
         print_stream(stream)
 

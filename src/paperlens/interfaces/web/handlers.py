@@ -14,11 +14,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
 import gradio as gr
 from pydantic import ValidationError
 
+from paperlens.answering.protocol import AssistantProtocol
 from paperlens.config import Settings
 from paperlens.errors import PaperlensError, QuestionError, validation_problems
 from paperlens.interfaces.web.eval_view import NO_RUN, load_latest_run
@@ -33,7 +34,7 @@ from paperlens.interfaces.web.render import (
     render_streaming,
     render_trace,
 )
-from paperlens.types import Answer, Delta, Paper, SearchFilters, Turn
+from paperlens.types import Answer, Paper, SearchFilters, Turn
 
 log = logging.getLogger("paperlens.interfaces.web.layout")
 
@@ -41,43 +42,23 @@ MODES = ["hybrid", "dense", "bm25"]
 STREAM_INTERVAL = 0.05  # seconds between chat refreshes while streaming; the first piece goes at once
 
 
-class AssistantLike(Protocol):
-    """What the app needs from `paperlens.assistant.Assistant` (tests pass a fake)."""
-
-    settings: Settings
-    index: Any  # .papers: dict[str, Paper]
-    mode: str
-    model_name: str
-
-    def stream(
-        self,
-        question: str,
-        history: list[Turn] | None = None,
-        filters: SearchFilters | None = None,
-        k: int | None = None,
-        mode: Any = None,
-    ) -> Iterator[Delta | Answer]: ...
-
-    def summarize_paper(self, paper_id: str) -> Answer: ...
-
-
 class AssistantProvider:
     """Hands out the assistant, building it on first use. When building fails (no index yet, the
     vector store down) the error reaches the user and the next request tries again, so running
     `paperlens ingest` while the app is up is enough to recover."""
 
-    def __init__(self, factory: Callable[[], AssistantLike]) -> None:
+    def __init__(self, factory: Callable[[], AssistantProtocol]) -> None:
         self._factory = factory
-        self._assistant: AssistantLike | None = None
+        self._assistant: AssistantProtocol | None = None
         self._lock = threading.Lock()
 
     @classmethod
-    def ready(cls, assistant: AssistantLike) -> AssistantProvider:
+    def ready(cls, assistant: AssistantProtocol) -> AssistantProvider:
         provider = cls(lambda: assistant)
         provider._assistant = assistant
         return provider
 
-    def get(self) -> AssistantLike:
+    def get(self) -> AssistantProtocol:
         if self._assistant is None:
             with self._lock:
                 if self._assistant is None:
@@ -131,7 +112,7 @@ def unexpected(error: Exception) -> str:
     return f"Something went wrong on our side ({type(error).__name__}). The details are in the server log."
 
 
-def model_info(assistant: AssistantLike) -> str:
+def model_info(assistant: AssistantProtocol) -> str:
     count = len(assistant.index.papers)
     if assistant.mode == "extractive":
         return (
@@ -195,7 +176,7 @@ class Handlers:
     ) -> Iterator[tuple[Any, ...]]:
         assistant = self.provider.get()
         if pending.summarize:
-            items = self.paper_summary(assistant, pending.summarize)
+            items = assistant.stream_paper_summary(pending.summarize)
         else:
             items = assistant.stream(pending.question, history=session.turns, filters=filters, **options)
         text, first_ms, shown = "", None, 0.0
@@ -214,12 +195,6 @@ class Handlers:
                 )
                 yield session.messages, gr.skip(), gr.skip(), gr.skip(), session, gr.skip()
         raise RuntimeError("the assistant's stream ended without a final answer")
-
-    @staticmethod
-    def paper_summary(assistant: AssistantLike, paper_id: str) -> Iterator[Delta | Answer]:
-        """Stream the summary when the assistant can, else deliver it in one piece."""
-        streaming = getattr(assistant, "stream_paper_summary", None)
-        return streaming(paper_id) if streaming else iter([assistant.summarize_paper(paper_id)])
 
     def finished(
         self, session: ChatSession, question: str, answer: Answer, first_ms: float | None, total_ms: float
