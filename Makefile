@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run index test lint bench clean
+.PHONY: install run index test test-fast lint bench clean
 
 install: $(STAMP)
 
@@ -28,8 +28,13 @@ run: index
 test: install
 	$(PY) -m pytest
 
+# Unit tests only: no real model, server or browser (under a minute).
+test-fast: install
+	$(PY) -m pytest -m "not integration" -q
+
 lint: install
 	$(VENV)/bin/ruff check src tests bench app.py
+	$(VENV)/bin/mypy
 
 bench: index
 	$(PY) bench/retrieval.py
