@@ -3,7 +3,8 @@ vectors from hashed words, which still rank texts that share words as close.)"""
 
 from __future__ import annotations
 
-from conftest import ROOT
+from pathlib import Path
+
 from fakes import scripted_client
 from paperlens.answering.citations import AnswerSentence
 from paperlens.answering.sentence_bank import SentenceBank
@@ -14,6 +15,7 @@ from paperlens.prompts import PromptLibrary
 from paperlens.providers import HashEmbedding
 from paperlens.types import Paper
 
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 PRUNING = Paper(
     paper_id="p1",
     title="Pruning Attention Heads in Transformers",
@@ -87,9 +89,7 @@ def test_the_threshold_decides_supported() -> None:
 
 
 def test_the_llm_verdict_decides_when_configured() -> None:
-    prompts = PromptLibrary.load(
-        ROOT / "prompts", {"system": set(), "support_check": {"sentence", "sources"}}
-    )
+    prompts = PromptLibrary.load(PROMPTS, {"system": set(), "support_check": {"sentence", "sources"}})
     client, llm = scripted_client("NOT SUPPORTED", "SUPPORTED")
     judged = SupportChecker(SentenceBank(HashEmbedding()), TuningSettings(), client, prompts)
     quoted = AnswerSentence("Removing 40% of heads keeps accuracy within 1 point on GLUE.", [1])
@@ -103,9 +103,7 @@ def test_the_llm_verdict_decides_when_configured() -> None:
 
 
 def test_an_llm_failure_keeps_the_offline_verdicts() -> None:
-    prompts = PromptLibrary.load(
-        ROOT / "prompts", {"system": set(), "support_check": {"sentence", "sources"}}
-    )
+    prompts = PromptLibrary.load(PROMPTS, {"system": set(), "support_check": {"sentence", "sources"}})
     failing = LLMError("scripted://fake", "down")
     client, _ = scripted_client(failing, failing, failing)
     judged = SupportChecker(SentenceBank(HashEmbedding()), TuningSettings(), client, prompts)

@@ -263,7 +263,7 @@ class AnswerEngine:
             model=self.model_name,
             timings=dict(ctx.timings),
             usage=dict(usage),
-            **fields,  # type: ignore[arg-type]
+            **fields,
         )
 
 

@@ -75,4 +75,5 @@ class SentenceBank:
         return unit_rows(vectors)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return unit_rows(np.asarray([self.embed_model.get_query_embedding(text)], dtype=np.float32))[0]
+        row = np.asarray([self.embed_model.get_query_embedding(text)], dtype=np.float32)
+        return np.asarray(unit_rows(row)[0])

@@ -38,7 +38,7 @@ def make_assistant(settings: Settings) -> AssistantProtocol:
     """The seam tests replace; the real Assistant is imported only when a run needs it."""
     from paperlens.answering.assistant import Assistant
 
-    return Assistant.from_settings(settings)  # type: ignore[no-any-return]
+    return Assistant.from_settings(settings)
 
 
 # ---------------------------------------------------------------- running

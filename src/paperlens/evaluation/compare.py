@@ -77,11 +77,22 @@ def bootstrap_delta(
 
 
 def mean_statistic(values: np.ndarray) -> np.ndarray:
-    return values.mean(axis=-1)
+    return np.asarray(values.mean(axis=-1))
 
 
 def percentile_statistic(q: float) -> Statistic:
-    return lambda values: np.percentile(values, q, axis=-1)
+    def statistic(values: np.ndarray) -> np.ndarray:
+        return np.asarray(np.percentile(values, q, axis=-1))
+
+    return statistic
+
+
+def metric_of(name: str) -> Extract:
+    return lambda result: result.metrics.get(name)
+
+
+def timing_of(stage: str) -> Extract:
+    return lambda result: result.timings.get(stage)
 
 
 def measures(
@@ -90,12 +101,10 @@ def measures(
     """Every per-question metric (mean) and every latency stage (p50, p95) the runs share."""
     names = ordered(sorted({n for r in a for n in r.metrics} & {n for r in b for n in r.metrics}))
     stages = sorted({s for r in a for s in r.timings} & {s for r in b for s in r.timings})
-    found: list[tuple[str, Extract, Statistic]] = [
-        (name, lambda r, n=name: r.metrics.get(n), mean_statistic) for name in names
-    ]
+    found: list[tuple[str, Extract, Statistic]] = [(name, metric_of(name), mean_statistic) for name in names]
     for stage in stages:
         for q in (50, 95):
-            found.append((f"{stage}_p{q}", lambda r, s=stage: r.timings.get(s), percentile_statistic(q)))
+            found.append((f"{stage}_p{q}", timing_of(stage), percentile_statistic(q)))
     return found
 
 

@@ -99,7 +99,7 @@ def distributions_plot(results: Sequence[QuestionResult]) -> bytes | None:
     figure = Figure(figsize=(3 * columns, 2.4 * rows))
     for position, (name, values) in enumerate(series.items(), 1):
         axes = figure.add_subplot(rows, columns, position)
-        axes.hist(values, bins=np.linspace(0, 1, 11), color="#4c72b0", edgecolor="white")
+        axes.hist(values, bins=[i / 10 for i in range(11)], color="#4c72b0", edgecolor="white")
         axes.set_title(f"{info(name).label} (n={len(values)})", fontsize=9)
         axes.tick_params(labelsize=7)
     figure.tight_layout()

@@ -49,8 +49,9 @@ class SentenceStore:
         rows, offset = {}, 0
         for paper in papers:
             block = fresh_rows.get(paper.paper_id)
-            if block is None:
-                block = previous.lookup(paper)  # type: ignore[union-attr]
+            if block is None and previous is not None:
+                block = previous.lookup(paper)
+            assert block is not None, "every paper is fresh or unchanged since `previous`"
             rows[paper.paper_id] = (offset, offset + len(block), abstract_digest(paper))
             blocks.append(np.asarray(block, dtype=np.float32))
             offset += len(block)
