@@ -218,3 +218,15 @@ def test_llama_index_interface_returns_scored_nodes(retriever: Retriever) -> Non
     nodes = retriever.retrieve("pruning attention heads")
     assert nodes[0].node.metadata["paper_id"] == PRUNING
     assert nodes[0].score is not None and nodes[0].score > 0
+
+
+def test_excluded_papers_are_never_returned(tiny_index: PaperIndex, settings: Settings) -> None:
+    """Leave-paper-out evaluation hides a question's gold papers from every retriever."""
+    retriever = Retriever(tiny_index, HashEmbedding(), settings.retrieval)
+    best = retriever.search("pruning attention heads", k=3)[0].paper_id
+    for mode in ("bm25", "dense", "hybrid"):
+        hits = retriever.search(
+            "pruning attention heads", k=10, mode=mode, filters=SearchFilters(exclude_paper_ids=[best])
+        )
+        assert best not in {hit.paper_id for hit in hits}
+        assert hits or mode == "bm25", "dense search still ranks the other papers"

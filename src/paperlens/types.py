@@ -70,6 +70,9 @@ class SearchFilters(Model):
     year_max: int | None = None
     categories: list[str] | None = None
     paper_ids: list[str] | None = Field(default=None, description="Keep only these papers.")
+    exclude_paper_ids: list[str] | None = Field(
+        default=None, description="Leave these papers out (leave-paper-out evaluation hides gold papers)."
+    )
 
     def is_empty(self) -> bool:
         return all(value is None for value in self.model_dump().values())
@@ -83,6 +86,7 @@ class SearchFilters(Model):
             self.year_max is None or (paper.year is not None and paper.year <= self.year_max),
             self.categories is None or bool(set(self.categories) & set(paper.categories)),
             self.paper_ids is None or paper.paper_id in self.paper_ids,
+            self.exclude_paper_ids is None or paper.paper_id not in self.exclude_paper_ids,
         ]
         return all(checks)
 
