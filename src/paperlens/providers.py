@@ -56,7 +56,7 @@ class SentenceTransformerEmbedding(BaseEmbedding):
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every start
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # no "Loading weights" bar
         self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
 
     @property
@@ -75,7 +75,8 @@ class SentenceTransformerEmbedding(BaseEmbedding):
             show_progress_bar=False,
             convert_to_numpy=True,
         )
-        return vectors.tolist()
+        rows: list[list[float]] = vectors.tolist()
+        return rows
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return self._encode(texts)
@@ -165,7 +166,7 @@ def embedding_signature(settings: EmbeddingSettings) -> str:
 
 def token_counter(embed_model: BaseEmbedding) -> Callable[[str], int]:
     """Exact counts for local models; a word-based over-estimate for remote ones."""
-    counter = getattr(embed_model, "count_tokens", None)
+    counter: Callable[[str], int] | None = getattr(embed_model, "count_tokens", None)
     if callable(counter):
         return counter
     return lambda text: int(len(text.split()) * 1.5) + 2
@@ -217,7 +218,7 @@ def make_llm(settings: LLMSettings) -> LLMClient | None:
                 f"llama-index does not know the OpenAI model {settings.model!r}; check llm.model, or "
                 "use provider openai-compatible with base_url https://api.openai.com/v1 for newer models"
             ) from None
-        endpoint = str(llm.api_base)  # type: ignore[attr-defined]
+        endpoint = str(llm.api_base)
     else:
         from llama_index.llms.openai_like import OpenAILike
 
@@ -363,8 +364,8 @@ def usage_of(raw: Any) -> dict[str, int]:
     if not usage:
         return {}
     fields = ("prompt_tokens", "completion_tokens", "total_tokens")
-    get = usage.get if isinstance(usage, dict) else lambda f: getattr(usage, f, None)
-    return {f: int(get(f)) for f in fields if get(f) is not None}
+    values = {f: usage.get(f) if isinstance(usage, dict) else getattr(usage, f, None) for f in fields}
+    return {f: int(value) for f, value in values.items() if value is not None}
 
 
 def is_llm_failure(error: Exception) -> bool:

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import chromadb
-from llama_index.core.schema import TextNode
+from chromadb.config import Settings as ChromaClientSettings
+from llama_index.core.schema import BaseNode, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from paperlens.config import ChromaSettings
@@ -41,9 +42,9 @@ class ChromaStore:
 
     def client(self) -> Any:
         if self._client is None:
-            offline = chromadb.Settings(anonymized_telemetry=False)
+            offline = ChromaClientSettings(anonymized_telemetry=False)
             try:
-                if self.settings.is_server:
+                if self.settings.host and self.settings.port:
                     self._client = chromadb.HttpClient(
                         host=self.settings.host,
                         port=self.settings.port,
@@ -121,7 +122,7 @@ class ChromaStore:
         }
 
     def add(self, chunks: list[Chunk], embeddings: list[list[float]], hashes: dict[str, str]) -> None:
-        nodes = [
+        nodes: list[BaseNode] = [
             TextNode(
                 id_=chunk.chunk_id,
                 text=chunk.text,

@@ -203,14 +203,14 @@ def api_endpoints(handlers: Handlers) -> None:
 
 
 def wire_chat(handlers: Handlers, chat: ChatWidgets, session: gr.State, pending: gr.State) -> None:
-    accept_args = {
+    accept_args: dict[str, Any] = {
         "fn": handlers.accept,
         "inputs": [chat.question, session],
         "outputs": [chat.question, chat.chatbot, session, pending],
         "queue": False,
         "api_visibility": "private",
     }
-    respond_args = {
+    respond_args: dict[str, Any] = {
         "fn": handlers.respond,
         "inputs": [pending, session, chat.mode, chat.k, chat.has_code, chat.pages],
         "outputs": [chat.chatbot, chat.sources, chat.trace, chat.markdown, session, pending],
@@ -261,7 +261,7 @@ def wire_papers(
     session: gr.State,
     pending: gr.State,
 ) -> None:
-    private = {"api_visibility": "private"}
+    private: dict[str, Any] = {"api_visibility": "private"}
     papers.search.change(handlers.paper_table, [papers.search], [papers.table], queue=False, **private)
     papers.table.select(handlers.select_row, None, [papers.choice], queue=False, **private)
     papers.choice.change(handlers.show_paper, [papers.choice], [papers.view], queue=False, **private)
@@ -291,7 +291,8 @@ def wire_papers(
 def build_app(provider: AssistantProvider, settings: Settings) -> gr.Blocks:
     """The whole app. Nothing is fetched from the index here: the page-load event fills it in."""
     handlers = Handlers(provider, settings)
-    with gr.Blocks(title="paperlens", analytics_enabled=False) as demo:
+    demo = gr.Blocks(title="paperlens", analytics_enabled=False)
+    with demo:
         session = gr.State(ChatSession())
         pending = gr.State(None)
         gr.Markdown("## paperlens · cited answers from research papers")
@@ -305,7 +306,7 @@ def build_app(provider: AssistantProvider, settings: Settings) -> gr.Blocks:
         api_endpoints(handlers)
         wire_chat(handlers, chat, session, pending)
         wire_papers(handlers, papers, chat, tabs, session, pending)
-        private = {"api_visibility": "private"}
+        private: dict[str, Any] = {"api_visibility": "private"}
         demo.load(handlers.on_load, None, [chat.info, chat.pages, papers.table, papers.choice], **private)
         demo.load(handlers.eval_view, None, [evals.summary, evals.plots, evals.report], **private)
         evals.refresh.click(handlers.eval_view, None, [evals.summary, evals.plots, evals.report], **private)
