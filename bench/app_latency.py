@@ -25,7 +25,7 @@ from paperlens import offline
 
 offline.apply_to_process()
 
-QUESTIONS = Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl"
+QUESTIONS = Path(__file__).resolve().parent.parent / "eval" / "tune.jsonl"
 
 
 def load_questions(path: Path, limit: int) -> list[str]:

@@ -181,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data-dir", type=Path, help="Data directory holding index/ (default: settings).")
-    parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
+    parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "tune.jsonl")
     parser.add_argument("--json", type=Path, dest="json_path", help="Also write the numbers to this file.")
     args = parser.parse_args(argv)
 

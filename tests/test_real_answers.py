@@ -13,7 +13,7 @@ from paperlens.config import Settings
 from paperlens.types import Turn
 
 pytestmark = pytest.mark.integration
-QUESTIONS = [json.loads(line) for line in (Path(__file__).parents[1] / "eval" / "questions.jsonl").open()]
+QUESTIONS = [json.loads(line) for line in (Path(__file__).parents[1] / "eval" / "tune.jsonl").open()]
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ def env(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     monkeypatch.setenv("PAPERLENS_PROMPTS_DIR", str(settings.prompts_dir))
     monkeypatch.setattr(cli, "make_assistant", lambda s: eval_assistant(s))
     (tmp_path / "eval").mkdir()
-    write_questions(tmp_path / "eval" / "questions.jsonl")
+    write_questions(tmp_path / "eval" / "tune.jsonl")
     return tmp_path
 
 
@@ -75,7 +75,7 @@ def test_judge_and_retrieval_only_exclude_each_other(env: Path) -> None:
 
 
 def test_unknown_gold_ids_stop_the_run(env: Path) -> None:
-    write_questions(env / "eval" / "questions.jsonl", [{**QUESTIONS[0], "gold_paper_ids": ["nope"]}])
+    write_questions(env / "eval" / "tune.jsonl", [{**QUESTIONS[0], "gold_paper_ids": ["nope"]}])
     result = runner.invoke(cli.eval_app, [])
     assert result.exit_code == 1 and "gold paper id 'nope' is not in the index" in result.output
 
@@ -88,7 +88,7 @@ def test_validate_reports_problems_by_line(env: Path) -> None:
 
 
 def test_validate_ok_without_an_index(env: Path) -> None:
-    result = runner.invoke(cli.eval_app, ["validate", str(env / "eval" / "questions.jsonl")])
+    result = runner.invoke(cli.eval_app, ["validate", str(env / "eval" / "tune.jsonl")])
     assert result.exit_code == 0, result.output
     assert "4 questions, no problems; gold ids not checked (no index found)" in result.output
 
@@ -147,7 +147,7 @@ def test_mounts_under_a_parent_app_like_the_main_cli(env: Path) -> None:
         """A stand-in for the main CLI's other commands."""
 
     parent.add_typer(cli.eval_app, name="eval")
-    validated = runner.invoke(parent, ["eval", "validate", str(env / "eval" / "questions.jsonl")])
+    validated = runner.invoke(parent, ["eval", "validate", str(env / "eval" / "tune.jsonl")])
     assert validated.exit_code == 0, validated.output
     ran = runner.invoke(parent, ["eval", "--retrieval-only", "--out", str(env / "run")])
     assert ran.exit_code == 0, ran.output

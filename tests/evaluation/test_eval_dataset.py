@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_shipped_gold_questions_are_valid() -> None:
-    assert validate_dataset(ROOT / "eval" / "questions.jsonl") == []
-    dataset = load_dataset(ROOT / "eval" / "questions.jsonl")
+    assert validate_dataset(ROOT / "eval" / "tune.jsonl") == []
+    dataset = load_dataset(ROOT / "eval" / "tune.jsonl")
     assert len(dataset.questions) == 111
     assert {q.type for q in dataset.questions} == {"paraphrase", "fact", "multi", "summary", "unanswerable"}
 

@@ -26,7 +26,7 @@ def test_offline_eval_holds_the_baseline(real_settings: Settings, bundled_embedd
 
     assistant = Assistant.from_settings(real_settings, embed_model=bundled_embedding)
     assert assistant.mode == "extractive"
-    dataset = load_dataset(ROOT / "eval" / "questions.jsonl", set(assistant.index.papers))
+    dataset = load_dataset(ROOT / "eval" / "tune.jsonl", set(assistant.index.papers))
     run = run_eval(assistant, dataset, RunOptions())
     write_run(run, GATE_OUTPUT)
     report = check_gate(run.summary, load_baseline(ROOT / "eval" / "baseline.json"))

@@ -18,7 +18,7 @@ from processes import free_port
 from .conftest import ROOT, TINY_PAPERS, app_process, settings_env
 
 pytestmark = pytest.mark.integration
-GOLD = ROOT / "eval" / "questions.jsonl"
+GOLD = ROOT / "eval" / "tune.jsonl"
 
 
 def client(url: str) -> Client:

@@ -1,6 +1,6 @@
 """The eval suite: gold questions in, metrics and reports out.
 
-    dataset      schema, loading and validation of eval/questions.jsonl
+    dataset      schema, loading and validation of eval/tune.jsonl
     metrics/     pure metric functions (retrieval, citations, facts, refusal, ALCE, stats)
     scoring      a question's ranking and answer -> named metrics
     judge        LLM verdicts as strict JSON, with retries and an on-disk cache

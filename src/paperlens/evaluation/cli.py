@@ -122,7 +122,7 @@ def print_gate(report: GateReport) -> None:
 
 
 DatasetOption = Annotated[
-    Path | None, typer.Option("--dataset", help="Gold questions (JSONL); default: eval/questions.jsonl.")
+    Path | None, typer.Option("--dataset", help="Gold questions (JSONL); default: eval/tune.jsonl.")
 ]
 
 
@@ -164,7 +164,7 @@ def run(
     options = RunOptions(k=k, mode=mode, retrieval_only=retrieval_only)
     cache_dir = judge_cache or settings.eval_dir / "cache" / "judge"
     finished = execute(
-        settings, dataset or settings.eval_dir / "questions.jsonl", options, judge, cache_dir, limit
+        settings, dataset or settings.eval_dir / "tune.jsonl", options, judge, cache_dir, limit
     )
     directory = out or settings.eval_dir / "runs" / time.strftime("%Y%m%d-%H%M%S")
     paths = write_run(finished, directory)
@@ -264,7 +264,7 @@ def set_baseline(
     if from_run:
         finished = read_run(from_run)
     else:
-        finished = execute(settings, dataset or settings.eval_dir / "questions.jsonl", RunOptions())
+        finished = execute(settings, dataset or settings.eval_dir / "tune.jsonl", RunOptions())
     previous = load_baseline(path) if path.is_file() else None
     new, skipped = make_baseline(finished.summary, previous)
     save_baseline(new, path)

@@ -5,7 +5,7 @@ hybrid fuses the two paper rankings. Filters become a set of allowed paper ids, 
 receives as a metadata filter and BM25 as a weight mask, so both search only allowed papers.
 
 The fusion defaults (BM25 weighted twice the dense ranking, rrf_k=20, 100 candidate chunks per
-retriever) were measured with bench/retrieval.py on eval/questions.jsonl: equal weights left
+retriever) were measured with bench/retrieval.py on eval/tune.jsonl: equal weights left
 hybrid below BM25 alone on nDCG@10 (0.972 against 0.975); the chosen values sit on a broad
 plateau (bm25 weight 1.5-3, rrf_k 10-60) around 0.99.
 """
