@@ -75,6 +75,45 @@ def rate_limited(retry_after: str = "0") -> dict[str, Any]:
     return status(429, "Rate limit reached, slow down", {"Retry-After": retry_after})
 
 
+# Faults: servers that misbehave in ways a client must not hang on or mistake for an answer.
+
+
+def keep_alive(seconds: float = 120.0) -> dict[str, Any]:
+    """A 200 event stream that sends only `: keep-alive` comments for `seconds`: never a token.
+    Every read returns within the interval, so a per-read timeout never fires."""
+    return {"kind": "keep_alive", "seconds": seconds, "chunks": []}
+
+
+def slow_first_token(seconds: float, *chunks: str) -> dict[str, Any]:
+    """A stream whose role chunk comes at once, then keep-alive comments for `seconds`, then the
+    chunks and a normal finish."""
+    return {"kind": "slow_first_token", "seconds": seconds, "chunks": list(chunks)}
+
+
+def raw_body(body: str, content_type: str = "text/html; charset=utf-8") -> dict[str, Any]:
+    """A 200 reply with this body and content type whatever was asked: a gateway's HTML page,
+    a JSON completion cut short, JSON that is not a completion."""
+    return {"kind": "raw_body", "body": body, "content_type": content_type}
+
+
+def invalid_event(*chunks: str) -> dict[str, Any]:
+    """A stream with these chunks, then an event whose data is not valid JSON."""
+    return {"kind": "invalid_event", "chunks": list(chunks)}
+
+
+def trickle(seconds: float, text: str = "too late") -> dict[str, Any]:
+    """A non-streamed completion whose body opens with whitespace sent a byte at a time for
+    `seconds` (valid JSON in the end): the body keeps arriving, so no read ever times out."""
+    return {"kind": "trickle", "seconds": seconds, "text": text}
+
+
+GATEWAY_PAGE = (
+    "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+    "<body><h1>Bad Gateway</h1><p>The upstream server is unavailable.</p></body></html>"
+)
+KEEP_ALIVE_INTERVAL = 0.2  # seconds between comment lines
+
+
 # ---------------------------------------------------------------- the server
 
 
@@ -171,8 +210,14 @@ class Handler(BaseHTTPRequestHandler):
             self._json(behaviour["status"], {"error": error}, behaviour["headers"])
         elif kind == "reply":
             self._reply(body, behaviour["text"], behaviour.get("usage"))
-        elif kind in ("stream", "broken_stream", "cut_stream"):
+        elif kind in ("stream", "broken_stream", "cut_stream", "invalid_event"):
             self._stream(body, behaviour["chunks"], kind)
+        elif kind in ("keep_alive", "slow_first_token"):
+            self._stream(body, behaviour["chunks"], kind, behaviour["seconds"])
+        elif kind == "raw_body":
+            self._raw(behaviour["body"], behaviour["content_type"])
+        elif kind == "trickle":
+            self._trickle(body, behaviour["text"], behaviour["seconds"])
         else:
             self._json(400, {"error": {"message": f"llm_server: unknown behaviour {kind!r}"}})
 
@@ -181,25 +226,53 @@ class Handler(BaseHTTPRequestHandler):
             prompt = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
             usage = {"prompt_tokens": prompt, "completion_tokens": len(text.split())}
             usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
-        self._json(
-            200,
-            {
-                "id": "chatcmpl-test",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": body.get("model", MODEL),
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": text},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": usage,
-            },
-        )
+        self._json(200, self._completion(body, text, usage))
 
-    def _stream(self, body: dict[str, Any], chunks: list[str], kind: str) -> None:
+    def _completion(self, body: dict[str, Any], text: str, usage: dict[str, int]) -> dict[str, Any]:
+        return {
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", MODEL),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": usage,
+        }
+
+    def _raw(self, text: str, content_type: str) -> None:
+        data = text.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _trickle(self, body: dict[str, Any], text: str, seconds: float) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            self._chunk(b" ")
+            self.wfile.flush()
+            time.sleep(KEEP_ALIVE_INTERVAL)
+        self._chunk(json.dumps(self._completion(body, text, {})).encode())
+        self._chunk(b"")
+
+    def _keep_alive(self, seconds: float) -> None:
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            self._chunk(b": keep-alive\n\n")
+            self.wfile.flush()
+            time.sleep(KEEP_ALIVE_INTERVAL)
+
+    def _stream(self, body: dict[str, Any], chunks: list[str], kind: str, seconds: float = 0.0) -> None:
         self.chunked = kind != "cut_stream"
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -219,10 +292,20 @@ class Handler(BaseHTTPRequestHandler):
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
             }
 
+        if kind == "keep_alive":  # not even the role chunk: the server never starts its reply
+            self._keep_alive(seconds)
+            self._chunk(b"")
+            return
         self._event(event({"role": "assistant", "content": ""}))
+        if kind == "slow_first_token":
+            self._keep_alive(seconds)
         for piece in chunks:
             self._event(event({"content": piece}))
-        if kind != "stream":
+        if kind == "invalid_event":
+            self._event('{"id": "chatcmpl-test", "choices": [{"delta": {"content": "trun')
+            self._chunk(b"")
+            return
+        if kind not in ("stream", "slow_first_token"):
             # Drop the connection mid-body: no terminating chunk, no finish_reason, no [DONE].
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)

@@ -1,4 +1,4 @@
-"""Question validation and follow-up resolution."""
+"""Follow-up resolution."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from fakes import scripted_client
-from paperlens.answering.conversation import Condenser, referenced_papers, validate_question
-from paperlens.errors import QuestionError
+from paperlens.answering.conversation import Condenser, referenced_papers
 from paperlens.prompts import PromptLibrary
 from paperlens.types import Answer, Citation, Turn
 
@@ -25,24 +24,6 @@ def previous_answer() -> Answer:
         mode="extractive",
         model="extractive",
     )
-
-
-@pytest.mark.parametrize(
-    ("text", "problem"),
-    [
-        ("", "empty"),
-        ("   \n ", "empty"),
-        ("x" * 2001, "limit is 2000"),
-        ("what\x00now", "control characters"),
-    ],
-)
-def test_bad_questions_get_clear_messages(text: str, problem: str) -> None:
-    with pytest.raises(QuestionError, match=problem):
-        validate_question(text, 2000)
-
-
-def test_good_question_is_normalized() -> None:
-    assert validate_question("  what   about\tpruning?\n", 2000) == "what about pruning?"
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 RetrievalMode = Literal["bm25", "dense", "hybrid"]
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
+MIN_K, MAX_K = 1, 100  # papers per question, for every surface (see inputs.py)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # prompts/ and eval/ ship beside src/
 
 
@@ -62,7 +63,7 @@ class ChromaSettings(Group):
 
 class RetrievalSettings(Group):
     mode: RetrievalMode = Field(default="hybrid", description="bm25, dense or hybrid (fused).")
-    k: int = Field(default=5, ge=1, le=100, description="Papers returned per question.")
+    k: int = Field(default=5, ge=MIN_K, le=MAX_K, description="Papers returned per question.")
     candidates: int = Field(
         default=100, ge=1, le=1000, description="Chunks fetched from each retriever before fusion."
     )

@@ -11,7 +11,7 @@ import time
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from paperlens.answering.conversation import Condenser, validate_question
+from paperlens.answering.conversation import Condenser
 from paperlens.answering.engine import ANSWER_PROMPTS, AnswerEngine, Context, ms_since
 from paperlens.answering.relevance import Vocabulary
 from paperlens.answering.sentence_bank import SentenceBank
@@ -19,6 +19,7 @@ from paperlens.answering.support import SupportChecker
 from paperlens.config import RetrievalMode, Settings
 from paperlens.index.paper_index import PaperIndex
 from paperlens.index.retriever import Retriever
+from paperlens.inputs import validate_question
 from paperlens.prompts import PromptLibrary
 from paperlens.providers import LLMClient, make_embedding, make_llm
 from paperlens.types import Answer, AnswerStream, PaperHit, SearchFilters, Turn, collect_answer
@@ -44,11 +45,13 @@ class Assistant:
         *,
         embed_model: BaseEmbedding | None = None,
         llm: LLMClient | None = None,
+        index: PaperIndex | None = None,
     ) -> Assistant:
-        """Build everything from settings; pass `embed_model` or `llm` to use your own."""
+        """Build everything from settings; pass `embed_model`, `llm` or an opened `index` to use
+        your own."""
         settings = settings or Settings()
         prompts = PromptLibrary.load(settings.prompts_dir, ANSWER_PROMPTS)  # fail fast on a bad prompt
-        index = PaperIndex.load(settings)
+        index = index or PaperIndex.load(settings)
         embed_model = embed_model or make_embedding(settings.embedding)
         llm = llm or make_llm(settings.llm)
         bank = SentenceBank(embed_model, index.sentences)

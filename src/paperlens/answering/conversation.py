@@ -1,4 +1,4 @@
-"""Questions in a conversation: validation, and follow-ups turned into standalone questions.
+"""Questions in a conversation: follow-ups turned into standalone questions.
 
 A follow-up such as "what about the second one?" or "compare them" refers to papers the
 previous answer cited. Those references are resolved from the previous answer's citations
@@ -10,10 +10,8 @@ configured, and by a rule otherwise (the previous question's topic plus the new 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
-from paperlens.errors import QuestionError
 from paperlens.prompts import PromptLibrary
 from paperlens.providers import LLMClient
 from paperlens.text import content_words
@@ -62,23 +60,6 @@ REFERRING = re.compile(
     + r"|\bwhat about\b|\band\b|\bhow about\b",
     re.IGNORECASE,
 )
-
-
-def validate_question(text: str | None, max_chars: int) -> str:
-    """A clean question or a QuestionError saying what to change."""
-    if text is None or not text.strip():
-        raise QuestionError("The question is empty. Type a question about the papers.")
-    if len(text) > max_chars:
-        raise QuestionError(
-            f"The question is {len(text)} characters long; the limit is {max_chars}. Shorten it."
-        )
-    control = [ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\t\r"]
-    if control:
-        raise QuestionError(
-            f"The question contains control characters ({', '.join(repr(c) for c in control[:3])}); "
-            "remove them and ask again."
-        )
-    return " ".join(text.split())
 
 
 @dataclass

@@ -13,6 +13,7 @@ from rich.table import Table
 from paperlens.config import RetrievalMode, Settings, load_settings
 from paperlens.errors import PaperlensError
 from paperlens.evaluation.cli import eval_app
+from paperlens.inputs import validate_k, validate_mode, validate_request
 from paperlens.interfaces.terminal import console, errors, friendly, print_json
 from paperlens.types import Answer, Delta, Turn, collect_answer
 
@@ -26,7 +27,8 @@ app = typer.Typer(
 ModeOption = Annotated[
     RetrievalMode | None, typer.Option("--mode", help="Retrieval mode: bm25, dense or hybrid.")
 ]
-KOption = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Papers to retrieve.")]
+# k, the mode and the question are checked by paperlens.inputs, like every other surface does.
+KOption = Annotated[int | None, typer.Option("--k", help="Papers to retrieve (1-100).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -115,9 +117,11 @@ def search(
     from paperlens.types import SearchFilters
 
     settings = load_settings()
-    retriever = build_retriever(settings, need_embedder=(mode or settings.retrieval.mode) != "bm25")
     filters = SearchFilters(has_code=has_code, sources=source, year_min=year_min, categories=category)
-    hits = retriever.search(query, k=k, mode=mode, filters=filters)
+    request = validate_request(query, settings.answer.max_question_chars, k, mode, filters)
+    need_embedder = (request.mode or settings.retrieval.mode) != "bm25"
+    retriever = build_retriever(settings, need_embedder=need_embedder)
+    hits = retriever.search(request.question, k=request.k, mode=request.mode, filters=request.filters)
     if json_output:
         print_json(
             [
@@ -137,11 +141,12 @@ def search(
     console.print(table if hits else "No papers match.")
 
 
-def build_assistant(settings: Settings):  # type: ignore[no-untyped-def]
+def build_assistant(settings: Settings, index: Any = None):  # type: ignore[no-untyped-def]
+    """The assistant; commands check their inputs before calling this, as it loads the models."""
     from paperlens.answering.assistant import Assistant
 
     with console.status("Loading models and the index…"):
-        return Assistant.from_settings(settings)
+        return Assistant.from_settings(settings, index=index)
 
 
 def print_stream(stream: Iterator[Delta | Answer]) -> Answer:
@@ -181,18 +186,23 @@ def ask(
     json_output: JsonOption = False,
 ) -> None:
     """Answer QUESTION from the papers, every claim cited by number, or say the collection cannot."""
-    assistant = build_assistant(load_settings())
+    settings = load_settings()
+    request = validate_request(question, settings.answer.max_question_chars, k, mode)
+    assistant = build_assistant(settings)
+    options: dict[str, Any] = {"k": request.k, "mode": request.mode}
     if json_output:
-        print_json(answer_json(assistant.ask(question, k=k, mode=mode)))
+        print_json(answer_json(assistant.ask(request.question, **options)))
     else:
-        print_stream(assistant.stream(question, k=k, mode=mode))
+        print_stream(assistant.stream(request.question, **options))
 
 
 @app.command()
 @friendly
 def chat(k: KOption = None, mode: ModeOption = None) -> None:
     """An interactive session: follow-ups ("what about the second one?") use the conversation."""
-    assistant = build_assistant(load_settings())
+    settings = load_settings()
+    k, mode = validate_k(k), validate_mode(mode)
+    assistant = build_assistant(settings)
     history: list[Turn] = []
     console.print(
         f"paperlens chat ({assistant.mode}, {assistant.model_name}). "
@@ -229,14 +239,18 @@ def summarize(
 ) -> None:
     """A cited summary of one paper (PAPER_ID) or of a theme (--topic "pruning")."""
     from paperlens.errors import QuestionError
+    from paperlens.index.paper_index import PaperIndex
 
     if (paper_id is None) == (topic is None):
         raise QuestionError("Give either a PAPER_ID or --topic TEXT (not both).")
-    assistant = build_assistant(load_settings())
+    settings = load_settings()
+    index = PaperIndex.load(settings)
     if paper_id is not None:
-        stream = assistant.stream_paper_summary(paper_id)
+        index.paper(paper_id)  # an unknown id is reported before the models load
+        stream = build_assistant(settings, index).stream_paper_summary(paper_id)
     else:
-        stream = assistant.stream_topic_summary(str(topic), k=k)
+        request = validate_request(topic, settings.answer.max_question_chars, k)
+        stream = build_assistant(settings, index).stream_topic_summary(request.question, k=request.k)
     if json_output:
         print_json(answer_json(collect_answer(stream)))
     else:
