@@ -90,6 +90,12 @@ def slow_first_token(seconds: float, *chunks: str) -> dict[str, Any]:
     return {"kind": "slow_first_token", "seconds": seconds, "chunks": list(chunks)}
 
 
+def stall(seconds: float, *chunks: str) -> dict[str, Any]:
+    """A stream that sends these chunks, then only keep-alive comments for `seconds`, and then
+    ends without finishing: an answer that starts and never completes."""
+    return {"kind": "stall", "seconds": seconds, "chunks": list(chunks)}
+
+
 def raw_body(body: str, content_type: str = "text/html; charset=utf-8") -> dict[str, Any]:
     """A 200 reply with this body and content type whatever was asked: a gateway's HTML page,
     a JSON completion cut short, JSON that is not a completion."""
@@ -212,7 +218,7 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(body, behaviour["text"], behaviour.get("usage"))
         elif kind in ("stream", "broken_stream", "cut_stream", "invalid_event"):
             self._stream(body, behaviour["chunks"], kind)
-        elif kind in ("keep_alive", "slow_first_token"):
+        elif kind in ("keep_alive", "slow_first_token", "stall"):
             self._stream(body, behaviour["chunks"], kind, behaviour["seconds"])
         elif kind == "raw_body":
             self._raw(behaviour["body"], behaviour["content_type"])
@@ -301,6 +307,10 @@ class Handler(BaseHTTPRequestHandler):
             self._keep_alive(seconds)
         for piece in chunks:
             self._event(event({"content": piece}))
+        if kind == "stall":
+            self._keep_alive(seconds)
+            self._chunk(b"")
+            return
         if kind == "invalid_event":
             self._event('{"id": "chatcmpl-test", "choices": [{"delta": {"content": "trun')
             self._chunk(b"")

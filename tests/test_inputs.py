@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
+from paperlens.config import RetrievalMode
 from paperlens.errors import QuestionError
 from paperlens.inputs import (
+    MODES,
     validate_filters,
     validate_k,
     validate_mode,
@@ -56,7 +60,8 @@ def test_k_out_of_range_is_refused(k: object) -> None:
 
 def test_mode() -> None:
     assert validate_mode("") is None and validate_mode(None) is None and validate_mode("bm25") == "bm25"
-    with pytest.raises(QuestionError, match="use one of bm25, dense, hybrid"):
+    assert set(MODES) == set(get_args(RetrievalMode))
+    with pytest.raises(QuestionError, match="use one of hybrid, dense, bm25"):
         validate_mode("sparse")
 
 

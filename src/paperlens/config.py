@@ -92,7 +92,25 @@ class LLMSettings(Group):
     )
     temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature.")
     max_tokens: int = Field(default=800, ge=16, description="Longest reply, in tokens.")
-    timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for one request.")
+    timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds to wait to connect, and between two reads of a reply (not for the whole reply).",
+    )
+    first_token_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description=(
+            "Seconds from the start of a call, retries included, to the first text of the reply "
+            "(for a reply that is not streamed: to the whole reply). A server that only sends "
+            "keep-alive lines is cut off here."
+        ),
+    )
+    total_timeout: float = Field(
+        default=180.0,
+        gt=0,
+        description="Seconds one call may take in all, retries and streaming included.",
+    )
     max_retries: int = Field(
         default=3, ge=0, le=10, description="Retries on timeouts, refused connections, 429, 5xx."
     )

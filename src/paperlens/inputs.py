@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -18,7 +18,7 @@ from paperlens.config import MAX_K, MIN_K, RetrievalMode
 from paperlens.errors import QuestionError, validation_problems
 from paperlens.types import SearchFilters
 
-MODES: tuple[str, ...] = get_args(RetrievalMode)
+MODES: tuple[RetrievalMode, ...] = ("hybrid", "dense", "bm25")  # in the order the app offers them
 ALLOWED_CONTROLS = "\n\t\r"  # line breaks and tabs are whitespace, folded into single spaces
 
 
@@ -63,9 +63,10 @@ def validate_mode(mode: str | None) -> RetrievalMode | None:
     """A retrieval mode, or None (also for '') for the configured default."""
     if not mode:
         return None
-    if mode not in MODES:
-        raise QuestionError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
-    return mode  # type: ignore[return-value]
+    for known in MODES:
+        if mode == known:
+            return known
+    raise QuestionError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
 
 
 def validate_filters(filters: Any) -> SearchFilters | None:

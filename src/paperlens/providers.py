@@ -12,6 +12,7 @@ import contextlib
 import email.utils
 import hashlib
 import itertools
+import json
 import logging
 import os
 import re
@@ -30,6 +31,14 @@ from pydantic import SecretStr
 
 from paperlens.config import BUNDLED_MODEL, EmbeddingSettings, LLMSettings
 from paperlens.errors import ConfigError, LLMError
+from paperlens.llm_guards import (
+    Deadline,
+    DeadlineExceeded,
+    MalformedReply,
+    check_reply,
+    root_cause,
+    run_with_deadline,
+)
 from paperlens.text import content_words, stem
 
 # Sent to OpenAI-compatible servers when no key is set: they ignore it, but the SDK insists on one.
@@ -199,6 +208,7 @@ def make_llm(settings: LLMSettings) -> LLMClient | None:
         "max_tokens": settings.max_tokens,
         "timeout": settings.timeout,
         "max_retries": 0,
+        "http_client": checked_http_client(),
     }
     llm: LLM
     if settings.provider == "openai":
@@ -235,8 +245,19 @@ def make_llm(settings: LLMSettings) -> LLMClient | None:
         )
         endpoint = settings.base_url
     return LLMClient(
-        llm, endpoint=endpoint, max_retries=settings.max_retries, backoff=settings.backoff, secrets=[key]
+        llm,
+        endpoint=endpoint,
+        max_retries=settings.max_retries,
+        backoff=settings.backoff,
+        secrets=[key],
+        first_token_timeout=settings.first_token_timeout,
+        total_timeout=settings.total_timeout,
     )
+
+
+def checked_http_client() -> httpx.Client:
+    """The openai SDK's default HTTP client plus the reply check and the abandon switch."""
+    return openai.DefaultHttpxClient(event_hooks={"response": [check_reply]})
 
 
 def secret(value: SecretStr | None) -> str | None:
@@ -252,8 +273,11 @@ class LLMClient:
 
     Retries cover timeouts, refused connections, 429 and 5xx, with exponential backoff (or the
     server's Retry-After, when longer). A stream is retried only before its first token; a break
-    after that is an error, since the text shown so far cannot be taken back. Keys are scrubbed
-    from every message. Keep `llm` out of logs: llama-index's repr of it shows the key.
+    after that is an error, since the text shown so far cannot be taken back. Every call has two
+    deadlines, retries included (`llm_guards`): its first token within `first_token_timeout`
+    seconds and its end within `total_timeout`. A reply that is not a completion, or has no
+    text, is an error, never an empty answer. Keys are scrubbed from every message. Keep `llm`
+    out of logs: llama-index's repr of it shows the key.
     """
 
     def __init__(
@@ -263,8 +287,11 @@ class LLMClient:
         max_retries: int = 3,
         backoff: float = 0.5,
         secrets: Sequence[str] = (),
+        first_token_timeout: float = 60.0,
+        total_timeout: float = 180.0,
     ) -> None:
         self.llm, self.endpoint, self.max_retries, self.backoff = llm, endpoint, max_retries, backoff
+        self.first_token_timeout, self.total_timeout = first_token_timeout, total_timeout
         self._secrets = [s for s in secrets if s and s != NO_KEY]
         # Token counts of the last reply, when the server reports them (streams usually do not).
         self.last_usage: dict[str, int] = {}
@@ -280,46 +307,60 @@ class LLMClient:
         return str(getattr(self.llm, "model", None) or self.llm.metadata.model_name)
 
     def chat(self, system: str, user: str) -> str:
+        """The reply to one non-streamed request. Its text is its first token, so it must come
+        within both deadlines."""
         messages = to_messages(system, user)
         self.last_usage = {}
+        deadline = self.deadline()
         for attempt in range(self.max_retries + 1):
             try:
-                response = self.llm.chat(messages)
+                (response,) = run_with_deadline(lambda: iter([self.llm.chat(messages)]), deadline)
+                text = response.message.content or ""
+                if not text.strip():
+                    raise MalformedReply("the reply has no text")
             except Exception as error:
-                self._handle(error, attempt)
+                self._handle(error, attempt, deadline)
                 continue
             self.last_usage = usage_of(response.raw)
-            return response.message.content or ""
+            return text
         raise AssertionError("unreachable: _handle raises on the last attempt")
 
     def stream_chat(self, system: str, user: str) -> Iterator[str]:
         messages = to_messages(system, user)
         self.last_usage = {}
+        deadline = self.deadline()
         for attempt in range(self.max_retries + 1):
-            started = False
+            text = ""
             try:
                 openai_chunks = finished = False
-                for chunk in self.llm.stream_chat(messages):
+                for chunk in run_with_deadline(lambda: self.llm.stream_chat(messages), deadline):
                     if isinstance(chunk.raw, ChatCompletionChunk):
                         openai_chunks = True
                         finished = finished or any(c.finish_reason for c in chunk.raw.choices)
                     self.last_usage = usage_of(chunk.raw) or self.last_usage
                     if chunk.delta:
-                        started = True
+                        text += chunk.delta
+                        deadline.got_token = deadline.got_token or bool(text.strip())
                         yield chunk.delta
                 # A server that dies mid-stream with a chunked body makes httpx raise; one whose
                 # body simply ends at connection close looks like a normal end to the SDK. Every
                 # OpenAI-style server sends a finish_reason last, so its absence is the tell.
                 if openai_chunks and not finished:
                     raise StreamCutOff("the connection closed before the server finished")
+                if not text.strip():  # never an empty answer that looks like an answer
+                    raise MalformedReply("the reply has no text")
                 return
             except Exception as error:
-                if started and is_llm_failure(error):
+                if text and is_llm_failure(error):
                     raise self._error(f"the stream broke off mid-answer ({describe(error)})") from None
-                self._handle(error, attempt)
+                self._handle(error, attempt, deadline)
 
-    def _handle(self, error: Exception, attempt: int) -> None:
+    def deadline(self) -> Deadline:
+        return Deadline(self.first_token_timeout, self.total_timeout)
+
+    def _handle(self, error: Exception, attempt: int, deadline: Deadline) -> None:
         """Sleep and return when the error is worth another try; raise LLMError otherwise."""
+        error = root_cause(error)  # type: ignore[assignment]
         if not is_llm_failure(error):
             raise error
         cause = describe(error)
@@ -333,6 +374,8 @@ class LLMClient:
             if asked > MAX_RETRY_AFTER:
                 raise self._error(f"{cause}; the server asks to wait {asked:.0f} s before retrying") from None
             wait = max(wait, asked)
+        if wait >= deadline.remaining():
+            raise self._error(f"{cause}; {deadline.exceeded()} before a retry could start") from None
         log.info(
             "LLM at %s: %s; retry %d of %d in %.1f s",
             self.endpoint,
@@ -368,11 +411,23 @@ def usage_of(raw: Any) -> dict[str, int]:
     return {f: int(value) for f, value in values.items() if value is not None}
 
 
-def is_llm_failure(error: Exception) -> bool:
-    return isinstance(error, openai.OpenAIError | httpx.HTTPError | TimeoutError | ConnectionError)
+def is_llm_failure(error: BaseException) -> bool:
+    """Errors of the server or the connection (a JSONDecodeError can only come from parsing
+    what the server sent)."""
+    return isinstance(
+        error,
+        openai.OpenAIError
+        | httpx.HTTPError
+        | TimeoutError
+        | ConnectionError
+        | MalformedReply
+        | json.JSONDecodeError,
+    )
 
 
-def is_retryable(error: Exception) -> bool:
+def is_retryable(error: BaseException) -> bool:
+    if isinstance(error, DeadlineExceeded):
+        return False  # the deadline covers the retries too
     if isinstance(error, openai.APIStatusError):
         return error.status_code in RETRYABLE_STATUS
     return isinstance(
@@ -385,7 +440,7 @@ def is_retryable(error: Exception) -> bool:
     )
 
 
-def retry_after(error: Exception) -> float | None:
+def retry_after(error: BaseException) -> float | None:
     """Seconds the server asked us to wait (Retry-After or retry-after-ms), if it said."""
     response = getattr(error, "response", None)
     headers = getattr(response, "headers", None)
@@ -403,7 +458,7 @@ def retry_after(error: Exception) -> float | None:
     return None
 
 
-def describe(error: Exception) -> str:
+def describe(error: BaseException) -> str:
     if isinstance(error, openai.APITimeoutError):
         return "the request timed out"
     if isinstance(error, openai.APIConnectionError):
@@ -415,8 +470,10 @@ def describe(error: Exception) -> str:
         message = body.get("message") if isinstance(body, dict) else None
         message = str(message or error.message)
         return f"HTTP {error.status_code}: {short(message)}{STATUS_HINTS.get(error.status_code, '')}"
-    if isinstance(error, StreamCutOff):
+    if isinstance(error, StreamCutOff | DeadlineExceeded | MalformedReply):
         return str(error)
+    if isinstance(error, json.JSONDecodeError):
+        return f"the server sent data that is not valid JSON ({error.msg})"
     return f"{type(error).__name__}: {short(str(error))}"
 
 

@@ -151,13 +151,19 @@ def build_assistant(settings: Settings, index: Any = None):  # type: ignore[no-u
 
 def print_stream(stream: Iterator[Delta | Answer]) -> Answer:
     """Write text as it streams, then the references and what the citation check found."""
-    answer = None
-    for item in stream:
-        if isinstance(item, Delta):
-            sys.stdout.write(item.text)
-            sys.stdout.flush()
-        else:
-            answer = item
+    answer, wrote = None, False
+    try:
+        for item in stream:
+            if isinstance(item, Delta):
+                sys.stdout.write(item.text)
+                sys.stdout.flush()
+                wrote = True
+            else:
+                answer = item
+    except BaseException:
+        if wrote:  # the error message goes on its own line, not after the partial answer
+            sys.stdout.write("\n")
+        raise
     assert answer is not None
     sys.stdout.write("\n")
     if answer.citations:

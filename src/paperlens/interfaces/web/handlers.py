@@ -17,11 +17,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import gradio as gr
-from pydantic import ValidationError
 
 from paperlens.answering.protocol import AssistantProtocol
 from paperlens.config import Settings
-from paperlens.errors import PaperlensError, QuestionError, validation_problems
+from paperlens.errors import PaperlensError
+from paperlens.inputs import (
+    strip_format_characters,
+    validate_k,
+    validate_mode,
+    validate_request,
+)
 from paperlens.interfaces.web.eval_view import NO_RUN, load_latest_run
 from paperlens.interfaces.web.render import (
     answer_payload,
@@ -38,7 +43,6 @@ from paperlens.types import Answer, Paper, SearchFilters, Turn
 
 log = logging.getLogger("paperlens.interfaces.web.layout")
 
-MODES = ["hybrid", "dense", "bm25"]
 STREAM_INTERVAL = 0.05  # seconds between chat refreshes while streaming; the first piece goes at once
 
 
@@ -139,8 +143,9 @@ class Handlers:
     # ------------------------------------------------------------ chat
 
     def accept(self, question: str, session: ChatSession) -> tuple[str, Any, ChatSession, Pending | None]:
-        """Show the question at once (no queue) and hand it to `respond`."""
-        question = (question or "").strip()
+        """Show the question at once (no queue) and hand it to `respond`. Invisible format
+        characters (bidi overrides) are dropped first, so the chat never shows them."""
+        question = strip_format_characters(question or "").strip()
         if not question:
             return "", gr.skip(), session, None
         messages = [*session.messages, user_message(question)]
@@ -162,9 +167,9 @@ class Handlers:
         messages = [*session.messages, bot_message(render_streaming(""))]
         session = replace(session, messages=messages)
         yield messages, gr.skip(), gr.skip(), gr.skip(), session, gr.skip()
-        options = {"mode": mode or None, "k": int(k) if k else None}
-        filters = make_filters(has_code, pages, session.focus)
         try:
+            options = {"mode": validate_mode(mode), "k": validate_k(k or None)}
+            filters = make_filters(has_code, pages, session.focus)
             yield from self.stream_answer(pending, session, options, filters)
         except PaperlensError as error:
             yield self.failed(session, str(error))
@@ -307,16 +312,22 @@ class Handlers:
         """The /ask endpoint: streams {"answer": partial, "done": false} and ends with the full
         answer and its citations; follow-ups use this client's earlier questions."""
         try:
-            options = self.api_options(mode, k, filters)
+            # Every input is checked, with the CLI's rules, before the assistant is even built.
+            request = validate_request(
+                question, self.settings.answer.max_question_chars, k or None, mode, filters
+            )  # k 0 is the documented "default"
             assistant = self.provider.get()
             text = ""
-            for item in assistant.stream(question, history=history, **options):
+            stream = assistant.stream(
+                request.question, history=history, filters=request.filters, k=request.k, mode=request.mode
+            )
+            for item in stream:
                 if isinstance(item, Answer):
-                    turns = [*history, Turn(question=question, answer=item)]
+                    turns = [*history, Turn(question=request.question, answer=item)]
                     yield {**answer_payload(item), "done": True}, turns
                     return
                 text += item.text
-                yield {"question": question, "answer": text, "done": False}, gr.skip()
+                yield {"question": request.question, "answer": text, "done": False}, gr.skip()
         except PaperlensError as error:
             raise gr.Error(str(error), print_exception=False) from None
         except gr.Error:
@@ -324,15 +335,3 @@ class Handlers:
         except Exception as error:
             raise gr.Error(unexpected(error), print_exception=False) from None
 
-    def api_options(self, mode: str, k: float | None, filters: Any) -> dict[str, Any]:
-        if mode and mode not in MODES:
-            raise QuestionError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
-        try:
-            parsed = SearchFilters.model_validate(filters or {})
-        except ValidationError as error:
-            raise QuestionError(f"Invalid filters ({validation_problems(error)}).") from None
-        return {
-            "mode": mode or None,
-            "k": int(k) if k else None,
-            "filters": None if parsed.is_empty() else parsed,
-        }

@@ -16,8 +16,9 @@ import gradio as gr
 
 from paperlens.config import Settings
 from paperlens.errors import PaperlensError
+from paperlens.inputs import MODES
 from paperlens.interfaces.web.eval_view import NO_RUN, runs_dir
-from paperlens.interfaces.web.handlers import MODES, AssistantProvider, ChatSession, Handlers
+from paperlens.interfaces.web.handlers import AssistantProvider, ChatSession, Handlers
 from paperlens.interfaces.web.render import CSS, render_paper, render_sources
 
 log = logging.getLogger("paperlens.interfaces.web.layout")
@@ -112,7 +113,7 @@ def chat_tab(settings: Settings) -> ChatWidgets:
         with gr.Column(scale=2):
             info = gr.Markdown(elem_id="model-info")
             with gr.Accordion("Search settings", open=False):
-                mode = gr.Radio(MODES, value=settings.retrieval.mode, label="Retrieval mode")
+                mode = gr.Radio(list(MODES), value=settings.retrieval.mode, label="Retrieval mode")
                 k = gr.Slider(1, 20, value=settings.retrieval.k, step=1, label="Papers to retrieve (top-k)")
                 has_code = gr.Checkbox(label="Only papers with code")
                 pages = gr.Dropdown([], multiselect=True, label="Listing pages", elem_id="pages")
