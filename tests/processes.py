@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
+
+CHROMA = Path(sys.executable).with_name("chroma")  # installed with the chromadb package
 
 
 def free_port() -> int:
@@ -43,3 +48,22 @@ def stop_process(process: subprocess.Popen, seconds: float = 10.0) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=seconds)
+
+
+def start_chroma(root: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """`chroma run` on a free loopback port, storing under `root`, with telemetry off and no
+    proxies; returns once its heartbeat answers. Stop it with `stop_process`."""
+    assert CHROMA.exists(), f"no chroma executable at {CHROMA} (it comes with the chromadb package)"
+    port, log = free_port(), root / "server.log"
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("OTEL_", "CHROMA_"))}
+    env = {k: v for k, v in env.items() if "PROXY" not in k.upper()}
+    env.update(ANONYMIZED_TELEMETRY="False", NO_PROXY="127.0.0.1,localhost")
+    command = [str(CHROMA), "run", "--path", str(root / "db"), "--port", str(port), "--host", "127.0.0.1"]
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env, cwd=root)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, process)
+    except (RuntimeError, TimeoutError) as error:
+        stop_process(process)
+        raise RuntimeError(f"{error}; chroma said:\n{log.read_text(errors='replace')}") from None
+    return process, port

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import socket
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,11 +20,10 @@ from paperlens.index.paper_index import PaperIndex
 from paperlens.index.retriever import Retriever
 from paperlens.index.store import ChromaStore
 from paperlens.providers import HashEmbedding
-from processes import free_port, stop_process, wait_for_http
+from processes import free_port, start_chroma, stop_process
 
 pytestmark = pytest.mark.integration
 
-CHROMA = Path(sys.executable).with_name("chroma")
 TINY_PAPERS = Path(__file__).parent / "data" / "tiny_papers.jsonl"
 PRUNING = make_paper_id("Pruning Attention Heads in Transformers")
 TINY = [json.loads(line) for line in TINY_PAPERS.read_text(encoding="utf-8").splitlines()]
@@ -36,25 +32,8 @@ TINY = [json.loads(line) for line in TINY_PAPERS.read_text(encoding="utf-8").spl
 @pytest.fixture(scope="module")
 def chroma_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A Chroma server on 127.0.0.1 for this module, with telemetry off and no proxies."""
-    assert CHROMA.exists(), f"no chroma executable at {CHROMA} (it comes with the chromadb package)"
-    root = tmp_path_factory.mktemp("chroma-server")
-    port, log = free_port(), root / "server.log"
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("OTEL_", "CHROMA_"))}
-    env = {k: v for k, v in env.items() if "PROXY" not in k.upper()}
-    env.update(ANONYMIZED_TELEMETRY="False", NO_PROXY="127.0.0.1,localhost")
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(root / "db"), "--port", str(port), "--host", "127.0.0.1"],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=root,
-        )
+    process, port = start_chroma(tmp_path_factory.mktemp("chroma-server"))
     try:
-        try:
-            wait_for_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, process)
-        except (RuntimeError, TimeoutError) as error:
-            pytest.fail(f"{error}; chroma said:\n{log.read_text(errors='replace')}")
         yield port
     finally:
         stop_process(process)

@@ -55,6 +55,14 @@ class ChromaSettings(Group):
     port: int | None = Field(default=None, ge=1, le=65535, description="Chroma server port.")
     ssl: bool = Field(default=False, description="Use HTTPS for the Chroma server.")
     collection: str = Field(default="paperlens", description="Chroma collection name.")
+    timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "Seconds to wait for the Chroma server to accept a connection or answer one request "
+            "(server mode); a server that stops answering is then reported instead of waited on."
+        ),
+    )
 
     @property
     def is_server(self) -> bool:

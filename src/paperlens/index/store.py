@@ -4,6 +4,10 @@ Vectors go in through llama-index's `ChromaVectorStore`; searches ask the Chroma
 ids and distances only (the sidecar has the texts). The collection carries the embedding model's
 name and dimension in its metadata, so a store built with one model is never queried or extended
 with another.
+
+Every request to a Chroma server has a deadline (`chroma.timeout`): chromadb's HTTP client waits
+forever by default, so a server that accepts connections and never answers (stopped, swapped
+out, deadlocked) would hold a question, and a web app slot, for good. Failures are StoreErrors.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import chromadb
+import httpx
 from chromadb.config import Settings as ChromaClientSettings
 from llama_index.core.schema import BaseNode, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
@@ -44,19 +49,45 @@ class ChromaStore:
         if self._client is None:
             offline = ChromaClientSettings(anonymized_telemetry=False)
             try:
-                if self.settings.host and self.settings.port:
-                    self._client = chromadb.HttpClient(
-                        host=self.settings.host,
-                        port=self.settings.port,
-                        ssl=self.settings.ssl,
-                        settings=offline,
-                    )
+                if self.settings.is_server:
+                    self._client = self.server_client(offline)
                 else:
                     self.persist_dir.mkdir(parents=True, exist_ok=True)
                     self._client = chromadb.PersistentClient(str(self.persist_dir), settings=offline)
+            except StoreError:
+                raise
             except Exception as error:
-                raise StoreError(f"Could not open the {self.location}: {error}") from None
+                raise self.failure("opening it", error) from None
         return self._client
+
+    def server_client(self, offline: ChromaClientSettings) -> Any:
+        """An HttpClient whose requests time out. chromadb has no setting for it, and its client
+        already talks to the server while it is built, so the server is first asked for a
+        heartbeat with the deadline, and the timeout is set on the client's session after."""
+        host, port, timeout = str(self.settings.host), int(self.settings.port or 0), self.settings.timeout
+        scheme = "https" if self.settings.ssl else "http"
+        httpx.get(f"{scheme}://{host}:{port}/api/v2/heartbeat", timeout=timeout).raise_for_status()
+        client = chromadb.HttpClient(host=host, port=port, ssl=self.settings.ssl, settings=offline)
+        session = getattr(getattr(client, "_server", None), "_session", None)
+        if not isinstance(session, httpx.Client):  # chromadb moved it: fail loudly, never wait forever
+            raise StoreError(
+                "This chromadb version hides its HTTP session, so requests to the Chroma server "
+                "cannot be given a deadline; install the chromadb version pinned in constraints.txt."
+            )
+        session.timeout = httpx.Timeout(timeout)
+        return client
+
+    def failure(self, action: str, error: Exception) -> StoreError:
+        """The store failed while doing `action`, as one line that says what to do."""
+        if isinstance(error, httpx.TimeoutException):
+            return StoreError(
+                f"The {self.location} did not answer within {self.settings.timeout:g} s ({action}; "
+                "chroma.timeout). Check that it is running and not overloaded, or raise "
+                "PAPERLENS_CHROMA_TIMEOUT."
+            )
+        if isinstance(error, httpx.TransportError):
+            return StoreError(f"Cannot reach the {self.location} ({action}: {error}). Is it running?")
+        return StoreError(f"The {self.location} failed ({action}): {error}")
 
     def open(self, signature: str, dimension: int, create: bool, name: str | None = None) -> None:
         """Attach to the collection (by default the configured one), refusing one built with
@@ -79,6 +110,8 @@ class ChromaStore:
         except StoreError:
             raise
         except Exception as error:
+            if isinstance(error, httpx.HTTPError):
+                raise self.failure(f"opening collection {name!r}", error) from None
             hint = "" if create else " Build it with `paperlens ingest` (or `paperlens ingest --rebuild`)."
             raise StoreError(
                 f"Could not open collection {name!r} in the {self.location} ({error}).{hint}"
@@ -113,9 +146,20 @@ class ChromaStore:
         if getattr(self, "name", None) == name:
             self._vectors = None
 
+    def collection_names(self) -> list[str]:
+        try:
+            return [str(getattr(c, "name", c)) for c in self.client().list_collections()]
+        except StoreError:
+            raise
+        except Exception as error:
+            raise self.failure("listing its collections", error) from None
+
     def chunk_hashes(self) -> dict[str, str]:
         """chunk id -> content hash of its paper, for everything stored."""
-        got = self.vectors.client.get(include=["metadatas"])
+        try:
+            got = self.vectors.client.get(include=["metadatas"])
+        except Exception as error:
+            raise self.failure("reading the stored chunks", error) from None
         return {
             chunk_id: str((meta or {}).get("content_hash", ""))
             for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True)
@@ -135,12 +179,18 @@ class ChromaStore:
             )
             for chunk, vector in zip(chunks, embeddings, strict=True)
         ]
-        for start in range(0, len(nodes), ADD_BATCH):
-            self.vectors.add(nodes[start : start + ADD_BATCH])
+        try:
+            for start in range(0, len(nodes), ADD_BATCH):
+                self.vectors.add(nodes[start : start + ADD_BATCH])
+        except Exception as error:
+            raise self.failure("adding vectors", error) from None
 
     def delete(self, chunk_ids: list[str]) -> None:
-        for start in range(0, len(chunk_ids), ADD_BATCH):
-            self.vectors.delete_nodes(node_ids=chunk_ids[start : start + ADD_BATCH])
+        try:
+            for start in range(0, len(chunk_ids), ADD_BATCH):
+                self.vectors.delete_nodes(node_ids=chunk_ids[start : start + ADD_BATCH])
+        except Exception as error:
+            raise self.failure("deleting old vectors", error) from None
 
     def nearest(
         self, embedding: list[float], n: int, paper_ids: list[str] | None = None
@@ -161,7 +211,7 @@ class ChromaStore:
                 query_embeddings=[embedding], n_results=n, where=where, include=["distances"]
             )
         except Exception as error:
-            raise StoreError(f"The query to the {self.location} failed: {error}") from None
+            raise self.failure("a search", error) from None
         ids, distances = result["ids"][0], (result["distances"] or [[]])[0]
         # In cosine space Chroma's distance is 1 - cosine similarity.
         return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(ids, distances, strict=True)]
