@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 RetrievalMode = Literal["bm25", "dense", "hybrid"]
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 MIN_K, MAX_K = 1, 100  # papers per question, for every surface (see inputs.py)
+DEFAULT_MAX_RECORD_CHARS = 20_000
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # prompts/ and eval/ ship beside src/
 
 
@@ -67,6 +68,17 @@ class ChromaSettings(Group):
     @property
     def is_server(self) -> bool:
         return bool(self.host and self.port)
+
+
+class IngestSettings(Group):
+    max_record_chars: int = Field(
+        default=DEFAULT_MAX_RECORD_CHARS,
+        ge=1_000,
+        description=(
+            "Longest abstract kept from one record, in characters; a longer one is cut here and "
+            "reported (arXiv allows 1,920, so real abstracts are far below this)."
+        ),
+    )
 
 
 class RetrievalSettings(Group):
@@ -273,6 +285,7 @@ class Settings(BaseSettings):
     eval_dir: Path = Field(default=PROJECT_ROOT / "eval", description="Gold questions and baselines.")
     embedding: EmbeddingSettings = EmbeddingSettings()
     chroma: ChromaSettings = ChromaSettings()
+    ingest: IngestSettings = IngestSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
     answer: AnswerSettings = AnswerSettings()

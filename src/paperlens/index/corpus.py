@@ -9,6 +9,12 @@ Formats, chosen by file extension:
 - ``.csv``: a header row with at least ``title`` and ``abstract``.
 
 Every problem raises `CorpusError` naming the file, the line or record, and what to fix.
+
+A record is bounded before it is used (`cap_record`): an abstract longer than the limit is cut,
+and a "title" too long to be one skips the record, so one bad record cannot turn an ingest into
+hours of embedding. De-duplication keeps one paper per title and per arXiv id. Every record
+that was cut, skipped or merged away with a difference is noted (`RecordNote`) for the ingest
+summary.
 """
 
 from __future__ import annotations
@@ -20,9 +26,14 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from dataclasses import field as default
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import BaseModel
+
+from paperlens.config import DEFAULT_MAX_RECORD_CHARS
 from paperlens.errors import CorpusError
 from paperlens.text import split_sentences
 from paperlens.types import Paper
@@ -31,6 +42,29 @@ SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".json", ".csv")
 DATE_LINE = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}$")
 URL = re.compile(r"(?:https?://|www\.|github\.com/)[^\s<>\"')\]]+", re.IGNORECASE)
 OPTIONAL_FIELDS = ("authors", "year", "url", "arxiv_id", "categories")
+MAX_TITLE_CHARS = 1_000  # real titles stay under 300; a longer "title" is a broken record
+ARXIV_ID = re.compile(r"(?:arxiv:|https?://arxiv\.org/abs/)?(.+?)(?:v\d+)?", re.IGNORECASE)
+NoteKind = Literal["capped", "skipped", "same_title_other_abstract", "same_arxiv_id"]
+
+
+class RecordNote(BaseModel):
+    """A record that ingest changed or left out, for the summary."""
+
+    kind: NoteKind
+    where: str  # "file.jsonl, line 3"
+    title: str  # shortened
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.where} ({self.title!r}): {self.detail}"
+
+
+@dataclass
+class Corpus:
+    """The papers read from a set of files, and what was noted on the way."""
+
+    papers: list[Paper]
+    notes: list[RecordNote] = default(default_factory=list)
 
 
 def normalize_title(title: str) -> str:
@@ -54,17 +88,25 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def read_papers(paths: Iterable[Path]) -> list[Paper]:
-    """Read every supported file under `paths` and merge papers listed more than once.
+def read_papers(paths: Iterable[Path], max_chars: int = DEFAULT_MAX_RECORD_CHARS) -> list[Paper]:
+    """Read every supported file under `paths` and merge papers listed more than once."""
+    return read_corpus(paths, max_chars).papers
+
+
+def read_corpus(paths: Iterable[Path], max_chars: int = DEFAULT_MAX_RECORD_CHARS) -> Corpus:
+    """The papers of every supported file under `paths`, capped and de-duplicated, with a note
+    for each record that was cut, skipped or merged away with a difference.
 
     Files are read in name order whatever the order of `paths`, so the record that wins a
     duplicate (and with it the paper's content hash) does not depend on how files were passed.
     """
     files = sorted(set(expand_paths(paths)), key=lambda file: (file.name, str(file)))
-    papers: list[Paper] = []
+    entries: list[tuple[Paper, str]] = []
+    notes: list[RecordNote] = []
     for file in files:
-        papers.extend(read_file(file))
-    return deduplicate(papers)
+        entries.extend(read_entries(file, max_chars, notes))
+    papers, merged = merge_duplicates(entries)
+    return Corpus(papers, notes + merged)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -82,7 +124,27 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def read_file(path: Path) -> list[Paper]:
+def read_file(path: Path, max_chars: int = DEFAULT_MAX_RECORD_CHARS) -> list[Paper]:
+    """The papers of one file, in file order (duplicates not merged)."""
+    return [paper for paper, _ in read_entries(path, max_chars, [])]
+
+
+def read_entries(path: Path, max_chars: int, notes: list[RecordNote]) -> list[tuple[Paper, str]]:
+    """Each paper of one file with where it is ("file.jsonl, line 3"); records that were cut or
+    skipped are added to `notes`."""
+    entries = []
+    for where, record in file_records(path):
+        location = f"{path.name}, {where}"
+        capped, note = cap_record(record, max_chars, location)
+        if note is not None:
+            notes.append(note)
+        if capped is not None:
+            entries.append((make_paper(capped, path.name, where), location))
+    return entries
+
+
+def file_records(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The raw records of one file, each with its line or record number."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise CorpusError(
@@ -93,10 +155,44 @@ def read_file(path: Path) -> list[Paper]:
         )
     text = decode(path)
     if suffix == ".txt":
-        return read_listing(text, path.name)
+        return listing_records(text, path.name)
     if suffix == ".csv":
-        return read_csv(text, path.name)
-    return read_json_records(text, path.name)
+        return csv_records(text, path.name)
+    return list(json_records(text, path.name))
+
+
+def cap_record(
+    record: dict[str, Any], max_chars: int, where: str
+) -> tuple[dict[str, Any] | None, RecordNote | None]:
+    """The record with its abstract cut to `max_chars` (at a word break), or None when its title
+    is too long to be a title; and the note saying so. Only the start of a huge text is ever
+    cleaned, so a record of any size costs little."""
+    title, abstract = record.get("title"), record.get("abstract")
+    if isinstance(title, str) and len(title) > MAX_TITLE_CHARS:
+        detail = (
+            f"skipped: its title has {len(title):,} characters (at most {MAX_TITLE_CHARS:,}); "
+            "is the abstract in the title field?"
+        )
+        return None, RecordNote(kind="skipped", where=where, title=label(title), detail=detail)
+    if not isinstance(abstract, str) or len(abstract) <= max_chars:
+        return record, None
+    kept = clean(abstract[: 2 * max_chars])  # whitespace runs fold away, so take some spare
+    if len(kept) <= max_chars and len(abstract) <= 2 * max_chars:
+        return {**record, "abstract": kept}, None  # under the limit once whitespace is folded
+    cut = kept[:max_chars]
+    cut = cut[: cut.rfind(" ")] if " " in cut[max_chars // 2 :] else cut  # end at a word break
+    detail = (
+        f"abstract cut from {len(abstract):,} to {len(cut):,} characters (ingest.max_record_chars "
+        f"is {max_chars:,})"
+    )
+    note = RecordNote(kind="capped", where=where, title=label(title), detail=detail)
+    return {**record, "abstract": cut}, note
+
+
+def label(title: Any) -> str:
+    """A title short enough for a one-line note."""
+    text = clean(title[:200]) if isinstance(title, str) else ""
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def decode(path: Path) -> str:
@@ -112,7 +208,7 @@ def decode(path: Path) -> str:
         ) from None
 
 
-def read_listing(text: str, source: str) -> list[Paper]:
+def listing_records(text: str, source: str) -> list[tuple[str, dict[str, Any]]]:
     """Parse a listing page: header, a date line, then title/abstract paragraph pairs."""
     lines = [(number, line.strip()) for number, line in enumerate(text.splitlines(), 1)]
     paragraphs = [(number, line) for number, line in lines if line]
@@ -132,11 +228,7 @@ def read_listing(text: str, source: str) -> list[Paper]:
             f"abstract paragraph after it; {hint}",
         )
     return [
-        make_paper(
-            {"title": title, "abstract": abstract, "date": date},
-            source,
-            f"line {title_line}",
-        )
+        (f"line {title_line}", {"title": title, "abstract": abstract, "date": date})
         for (title_line, title), (_, abstract) in zip(body[0::2], body[1::2], strict=True)
     ]
 
@@ -168,7 +260,7 @@ def odd_paragraph_hint(body: list[tuple[int, str]]) -> tuple[int, str]:
     raise AssertionError("an odd count always leaves a paragraph without a partner")
 
 
-def read_csv(text: str, source: str) -> list[Paper]:
+def csv_records(text: str, source: str) -> list[tuple[str, dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in ("title", "abstract") if name not in header]
@@ -180,17 +272,13 @@ def read_csv(text: str, source: str) -> list[Paper]:
             source, "line 1", f"missing required column(s) {', '.join(missing)} in the header row{hint}"
         )
     reader.fieldnames = header
-    papers = []
+    records = []
     for row in reader:
         where = f"line {reader.line_num}"
         if None in row:
             raise CorpusError(source, where, "more fields than header columns; quote commas in text")
-        papers.append(make_paper(dict(row), source, where))
-    return papers
-
-
-def read_json_records(text: str, source: str) -> list[Paper]:
-    return [make_paper(record, source, where) for where, record in json_records(text, source)]
+        records.append((where, dict(row)))
+    return records
 
 
 def json_records(text: str, source: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -328,12 +416,54 @@ def as_year(value: Any) -> int | None:
 
 
 def deduplicate(papers: Iterable[Paper]) -> list[Paper]:
-    """One record per normalized title; the first record wins, sources are merged."""
+    """One record per paper (see `merge_duplicates`)."""
+    return merge_duplicates((paper, ", ".join(paper.sources)) for paper in papers)[0]
+
+
+def arxiv_key(arxiv_id: str | None) -> str | None:
+    """An arXiv id without its prefix, URL or version: '2401.01234v2' -> '2401.01234'."""
+    if not arxiv_id or not arxiv_id.strip():
+        return None
+    match = ARXIV_ID.fullmatch(arxiv_id.strip())
+    return (match.group(1) if match else arxiv_id.strip()).lower()
+
+
+def merge_duplicates(entries: Iterable[tuple[Paper, str]]) -> tuple[list[Paper], list[RecordNote]]:
+    """One paper per normalized title and per arXiv id: the first record wins and sources are
+    merged. A later record that differs (same title but another abstract, or the same arXiv id
+    under another title) is noted; plain repeats (the same paper on two listing pages) are not."""
     merged: dict[str, Paper] = {}
-    for paper in papers:
-        kept = merged.get(paper.paper_id)
+    first_at: dict[str, str] = {}
+    by_arxiv: dict[str, str] = {}
+    notes: list[RecordNote] = []
+    for paper, where in entries:
+        key = arxiv_key(paper.arxiv_id)
+        kept_id = by_arxiv.get(key, paper.paper_id) if key else paper.paper_id
+        kept = merged.get(kept_id)
         if kept is None:
             merged[paper.paper_id] = paper.model_copy(deep=True)
-        else:
-            kept.sources = list(dict.fromkeys([*kept.sources, *paper.sources]))
-    return list(merged.values())
+            first_at[paper.paper_id] = where
+            if key:
+                by_arxiv[key] = paper.paper_id
+            continue
+        kept.sources = list(dict.fromkeys([*kept.sources, *paper.sources]))
+        if note := difference(paper, where, kept, first_at[kept_id], key):
+            notes.append(note)
+        if key and key not in by_arxiv:
+            by_arxiv[key] = kept_id
+    return list(merged.values()), notes
+
+
+def difference(
+    dropped: Paper, where: str, kept: Paper, kept_at: str, arxiv: str | None
+) -> RecordNote | None:
+    """Why the record `dropped` (at `where`, merged into `kept`) deserves a note, if it does."""
+    kind: NoteKind
+    if dropped.paper_id != kept.paper_id:
+        kind, detail = "same_arxiv_id", f"same arXiv id {arxiv} as {kept.title!r} ({kept_at})"
+    elif dropped.abstract != kept.abstract:
+        kind, detail = "same_title_other_abstract", f"same title as {kept_at} but another abstract"
+    else:
+        return None
+    detail += "; that record was kept"
+    return RecordNote(kind=kind, where=where, title=label(dropped.title), detail=detail)

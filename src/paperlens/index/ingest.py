@@ -1,13 +1,18 @@
 """Ingest: bring the index in line with a set of papers files.
 
 A failed ingest leaves the previous index intact: the sidecar is written to a fresh directory
-and swapped in at the end. Ingest is incremental: chunk ids contain a hash of the chunk text, so
+and swapped in at the end. A rebuild fills a new Chroma collection and drops the old one last; if
+it is killed on the way, the collection it was filling is left behind, so every ingest first
+removes the collections of this index that its manifest does not name.
+
+Ingest is incremental: chunk ids contain a hash of the chunk text, so
 unchanged papers keep their vectors, changed abstracts get new ones and the old ones are
 deleted once the new sidecar is in place.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 import uuid
@@ -23,7 +28,7 @@ from tqdm import tqdm
 from paperlens.config import Settings
 from paperlens.errors import CorpusError
 from paperlens.index.chunking import bm25_terms, chunk_paper
-from paperlens.index.corpus import deduplicate, read_papers
+from paperlens.index.corpus import RecordNote, merge_duplicates, read_corpus
 from paperlens.index.paper_index import (
     PAPERS,
     SIDECAR,
@@ -49,6 +54,33 @@ class IngestReport(BaseModel):
     papers: int
     chunks: int
     seconds: float
+    notes: list[RecordNote] = []  # records capped, skipped, or merged away with a difference
+    removed_collections: list[str] = []  # left behind by an interrupted rebuild
+
+    def count(self, *kinds: str) -> int:
+        return sum(note.kind in kinds for note in self.notes)
+
+    def summary(self, most: int = 10) -> list[str]:
+        """The report as lines for a terminal: totals, then what needs a look."""
+        lines = [
+            f"Indexed {self.papers} papers ({self.chunks} chunks) in {self.seconds:.1f} s: "
+            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+            f"{self.unchanged} unchanged; {self.chunks_embedded} chunks embedded."
+        ]
+        if self.removed_collections:
+            lines.append(
+                f"Removed {len(self.removed_collections)} Chroma collection(s) left by an interrupted "
+                f"rebuild: {', '.join(self.removed_collections)}."
+            )
+        if self.notes:
+            lines.append(
+                f"{self.count('capped')} record(s) capped, {self.count('skipped')} skipped, "
+                f"{self.count('same_title_other_abstract', 'same_arxiv_id')} duplicate(s) left out:"
+            )
+            lines += [f"  {note}" for note in self.notes[:most]]
+            if len(self.notes) > most:
+                lines.append(f"  … and {len(self.notes) - most} more (paperlens ingest --json lists all)")
+        return lines
 
 
 class Ingester:
@@ -60,16 +92,26 @@ class Ingester:
         self.store = ChromaStore(settings.chroma, settings.index_path / "chroma")
 
     def ingest(self, paths: list[Path], rebuild: bool = False, add: bool = False) -> IngestReport:
-        return self.ingest_records(read_papers(paths), paths, rebuild, add)
+        corpus = read_corpus(paths, self.settings.ingest.max_record_chars)
+        return self.ingest_records(corpus.papers, paths, rebuild, add, corpus.notes)
 
     def ingest_records(
-        self, papers: list[Paper], paths: list[Path], rebuild: bool = False, add: bool = False
+        self,
+        papers: list[Paper],
+        paths: list[Path],
+        rebuild: bool = False,
+        add: bool = False,
+        notes: list[RecordNote] | None = None,
     ) -> IngestReport:
-        """Index papers already read from `paths` (named in errors)."""
+        """Index papers already read from `paths` (named in errors); `notes` on the records
+        read go into the report."""
         started = time.perf_counter()
+        notes = list(notes or [])
         previous = self.previous_papers() if not rebuild else {}
         if add:
-            papers = deduplicate([*papers, *previous.values()])
+            entries = [(paper, ", ".join(paper.sources)) for paper in papers]
+            papers, merged = merge_duplicates([*entries, *((p, "the index") for p in previous.values())])
+            notes += merged
         if not papers:
             raise CorpusError(
                 ", ".join(str(path) for path in paths),
@@ -84,6 +126,7 @@ class Ingester:
         ]
         dimension = len(self.embed_model.get_query_embedding("dimension probe"))
         current = self.current_collection()
+        removed_collections = self.remove_leftover_collections(keep=current)
         if rebuild:
             # A rebuild fills a new collection and the old one goes only once the new sidecar is
             # in place, so a rebuild that fails halfway leaves the previous index whole and usable.
@@ -112,7 +155,8 @@ class Ingester:
         else:
             wanted = {chunk.chunk_id for chunk in chunks}
             self.store.delete([chunk_id for chunk_id in stored if chunk_id not in wanted])
-        return self.report(papers, previous, chunks, new_chunks, time.perf_counter() - started)
+        report = self.report(papers, previous, chunks, new_chunks, time.perf_counter() - started)
+        return report.model_copy(update={"notes": notes, "removed_collections": removed_collections})
 
     def current_collection(self) -> str:
         """The collection the present sidecar points at (the configured name before any ingest)."""
@@ -120,6 +164,15 @@ class Ingester:
         if manifest is not None and manifest.chroma == self.store.location and manifest.collection:
             return manifest.collection
         return self.settings.chroma.collection
+
+    def remove_leftover_collections(self, keep: str) -> list[str]:
+        """Drop this index's collections that `keep` (the manifest's) is not: the configured
+        name, or it plus "-" and 8 hex digits (a rebuild's), left by a rebuild that was killed."""
+        ours = re.compile(re.escape(self.settings.chroma.collection) + r"(-[0-9a-f]{8})?")
+        leftovers = [name for name in self.store.collection_names() if ours.fullmatch(name) and name != keep]
+        for name in leftovers:
+            self.store.drop(name)
+        return leftovers
 
     def previous_papers(self) -> dict[str, Paper]:
         return read_papers_file(self.settings.index_path / SIDECAR)
@@ -230,8 +283,11 @@ def ingest_papers(
     from paperlens.providers import make_embedding
 
     paths = paths or [settings.papers_path]
-    papers = read_papers(paths)  # every input error surfaces here, before the model loads
+    on_status(f"Reading papers from {', '.join(str(path) for path in paths)}…")
+    # Every input error surfaces here, before the model loads; records are capped as they are read.
+    corpus = read_corpus(paths, settings.ingest.max_record_chars)
     on_status("Loading the embedding model…")
     embed_model = make_embedding(settings.embedding)
-    on_status(f"Indexing {len(papers)} papers…")
-    return Ingester(settings, embed_model, progress=progress).ingest_records(papers, paths, rebuild, add)
+    on_status(f"Indexing {len(corpus.papers)} papers…")
+    ingester = Ingester(settings, embed_model, progress=progress)
+    return ingester.ingest_records(corpus.papers, paths, rebuild, add, corpus.notes)

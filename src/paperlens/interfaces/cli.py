@@ -43,16 +43,20 @@ def ingest(
     add: Annotated[
         bool, typer.Option(help="Keep indexed papers that are not in PATHS (default: remove them).")
     ] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the report as JSON (progress still goes to stderr).")
+    ] = False,
 ) -> None:
-    """Read papers and bring the index up to date (only new or changed papers are embedded)."""
+    """Read papers and bring the index up to date (only new or changed papers are embedded).
+    Records that were capped, skipped or left out as duplicates are listed in the report."""
     from paperlens.index.ingest import ingest_papers
 
     report = ingest_papers(load_settings(), paths, rebuild, add, on_status=errors.print)
-    console.print(
-        f"Indexed {report.papers} papers ({report.chunks} chunks) in {report.seconds:.1f} s: "
-        f"{report.added} added, {report.updated} updated, {report.removed} removed, "
-        f"{report.unchanged} unchanged; {report.chunks_embedded} chunks embedded."
-    )
+    if json_output:
+        print_json(report.model_dump(mode="json"))
+        return
+    for line in report.summary():
+        console.print(line, highlight=False, markup=False)
 
 
 @app.command()
@@ -250,13 +254,14 @@ def summarize(
     if (paper_id is None) == (topic is None):
         raise QuestionError("Give either a PAPER_ID or --topic TEXT (not both).")
     settings = load_settings()
-    index = PaperIndex.load(settings)
     if paper_id is not None:
+        validate_k(k)
+        index = PaperIndex.load(settings)
         index.paper(paper_id)  # an unknown id is reported before the models load
         stream = build_assistant(settings, index).stream_paper_summary(paper_id)
     else:
         request = validate_request(topic, settings.answer.max_question_chars, k)
-        stream = build_assistant(settings, index).stream_topic_summary(request.question, k=request.k)
+        stream = build_assistant(settings).stream_topic_summary(request.question, k=request.k)
     if json_output:
         print_json(answer_json(collect_answer(stream)))
     else:

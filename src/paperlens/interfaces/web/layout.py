@@ -361,7 +361,7 @@ def ensure_index(settings: Settings, echo: Callable[[str], None] = print) -> Non
     except PaperlensError as error:
         echo(f"Could not build the index: {error}\nThe app starts anyway and shows this in the chat.")
         return
-    echo(f"Indexed {report.papers} papers ({report.chunks} chunks) in {report.seconds:.1f} s.")
+    echo("\n".join(report.summary()))
 
 
 def build_assistant(settings: Settings) -> AssistantProvider:
