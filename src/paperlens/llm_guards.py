@@ -4,8 +4,8 @@ Deadlines. An HTTP read timeout bounds only the wait between two reads: a server
 `: keep-alive` line every few seconds, or trickles a body a byte at a time, never trips it.
 So a call runs in a worker thread and the caller waits for it with a clock (`Deadline`): the
 first token must come within one limit and the whole reply within another. When the caller
-stops waiting, the worker's connection is closed at its next read (`abandon_on`), so it does
-not keep a connection and a thread busy for as long as the server cares to talk.
+stops waiting, the worker's connection is closed at its next read (`check_reply` makes the body
+stop), so it does not keep a connection and a thread busy for as long as the server talks.
 
 Replies. A 200 reply that is not a chat completion (a gateway's HTML page, a JSON body cut
 short, some other JSON) is refused as a `MalformedReply` (`check_reply`) instead of turning into
@@ -64,28 +64,43 @@ class Deadline:
         return DeadlineExceeded(f"the reply took longer than {self.total:g} s (llm.total_timeout)")
 
 
-# The event of the call a worker thread runs, so the response hook can stop its reads.
-_abandoned: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
-    "paperlens_llm_abandoned", default=None
-)
+class _Call:
+    """What the response hook needs to know about the call its thread is running."""
+
+    def __init__(self) -> None:
+        self.abandoned = threading.Event()
+        self.responses: list[httpx.Response] = []
+
+    def close_responses(self) -> None:
+        """Close every response of the call in its own thread. Left to the garbage collector,
+        an unfinished openai stream (a reference cycle) closes its response in whichever thread
+        happens to collect it, and httpcore then takes its pool lock there: if that thread
+        holds the lock already, as it does while it hands out a connection, it deadlocks."""
+        for response in self.responses:
+            response.close()
+
+
+_current: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("paperlens_llm_call", default=None)
 
 
 def run_with_deadline(produce: Callable[[], Iterator[T]], deadline: Deadline) -> Iterator[T]:
     """The items of `produce()`, made in a worker thread, until the deadline passes: then
     DeadlineExceeded. An exception in the worker is raised here, as it was raised there."""
     items: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-    abandoned = threading.Event()
+    call = _Call()
 
     def work() -> None:
-        _abandoned.set(abandoned)
+        _current.set(call)
         try:
             for item in produce():
                 items.put(("item", item))
-                if abandoned.is_set():
+                if call.abandoned.is_set():
                     return
             items.put(("end", None))
         except BaseException as error:  # handed to the caller, who decides
             items.put(("error", error))
+        finally:
+            call.close_responses()
 
     threading.Thread(target=work, name="paperlens-llm-call", daemon=True).start()
     try:
@@ -103,7 +118,7 @@ def run_with_deadline(produce: Callable[[], Iterator[T]], deadline: Deadline) ->
                 raise value
             yield value
     finally:
-        abandoned.set()  # the deadline passed, the reply ended or the caller closed the stream
+        call.abandoned.set()  # the deadline passed, the reply ended or the caller closed the stream
 
 
 class _AbandonableStream(httpx.SyncByteStream):
@@ -126,9 +141,10 @@ def check_reply(response: httpx.Response) -> None:
     """httpx response hook: make the body abandonable, and refuse a 200 reply to a completion
     request that is not a completion. (Raised here, the error reaches LLMClient wrapped in the
     openai SDK's APIConnectionError; `root_cause` unwraps it.)"""
-    abandoned = _abandoned.get()
-    if abandoned is not None:
-        response.stream = _AbandonableStream(response.stream, abandoned)
+    call = _current.get()
+    if call is not None:
+        call.responses.append(response)
+        response.stream = _AbandonableStream(response.stream, call.abandoned)
     if response.status_code != 200 or not response.request.url.path.endswith("/completions"):
         return
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -8,6 +8,7 @@ has a pytest timeout: a regression fails instead of blocking the suite.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import threading
@@ -119,6 +120,27 @@ def test_a_retry_never_starts_past_the_deadline(
     with pytest.raises(LLMError, match="before a retry could start"):
         make_client(first_token_timeout=1.0).chat("s", "u")
     assert len(llm.chat_requests()) == 1
+
+
+def test_abandoned_streams_never_deadlock_the_connection_pool(
+    llm: LLMServer, make_client: Callable[..., LLMClient]
+) -> None:
+    """Each stream is dropped after its first piece (the user pressed stop), and the next call
+    must still be served. An unfinished openai stream is a reference cycle: when the garbage
+    collector closed it inside httpcore's pool lock, the next request waited forever (found by
+    this suite, about once in a hundred streams)."""
+    client = make_client(first_token_timeout=20)
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50, 2, 2)  # collect often, as a busy process does
+    try:
+        for _ in range(200):
+            llm.enqueue(stream(*[f"w{n} " for n in range(40)]), reply("next"))
+            deltas = client.stream_chat("s", "u")
+            assert next(deltas) == "w0 "
+            deltas.close()
+            assert client.chat("s", "u") == "next"
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 # ---------------------------------------------------------------- 2. malformed replies
