@@ -351,7 +351,7 @@ class LLMClient:
                     raise MalformedReply("the reply has no text")
                 return
             except Exception as error:
-                if text and is_llm_failure(error):
+                if text.strip() and is_llm_failure(error):
                     raise self._error(f"the stream broke off mid-answer ({describe(error)})") from None
                 self._handle(error, attempt, deadline)
 
