@@ -117,12 +117,13 @@ def search(
     category: Annotated[list[str] | None, typer.Option(help="Only papers in this category.")] = None,
 ) -> None:
     """Find the papers that best match QUERY (no answer, just ranked papers)."""
-    from paperlens.answering.assistant import build_retriever
     from paperlens.types import SearchFilters
 
     settings = load_settings()
     filters = SearchFilters(has_code=has_code, sources=source, year_min=year_min, categories=category)
     request = validate_request(query, settings.answer.max_question_chars, k, mode, filters)
+    from paperlens.answering.assistant import build_retriever  # heavy: after the inputs are checked
+
     need_embedder = (request.mode or settings.retrieval.mode) != "bm25"
     retriever = build_retriever(settings, need_embedder=need_embedder)
     hits = retriever.search(request.question, k=request.k, mode=request.mode, filters=request.filters)
@@ -249,13 +250,14 @@ def summarize(
 ) -> None:
     """A cited summary of one paper (PAPER_ID) or of a theme (--topic "pruning")."""
     from paperlens.errors import QuestionError
-    from paperlens.index.paper_index import PaperIndex
 
     if (paper_id is None) == (topic is None):
         raise QuestionError("Give either a PAPER_ID or --topic TEXT (not both).")
     settings = load_settings()
     if paper_id is not None:
         validate_k(k)
+        from paperlens.index.paper_index import PaperIndex
+
         index = PaperIndex.load(settings)
         index.paper(paper_id)  # an unknown id is reported before the models load
         stream = build_assistant(settings, index).stream_paper_summary(paper_id)
