@@ -11,6 +11,8 @@ import gradio as gr
 import pytest
 from typer.testing import CliRunner
 
+from paperlens import providers
+from paperlens.answering import assistant as assistant_module
 from paperlens.config import Settings, load_settings
 from paperlens.index.ingest import Ingester
 from paperlens.interfaces.cli import app
@@ -88,8 +90,10 @@ def no_model_loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         loads.append(settings.provider)
         raise AssertionError("a model was loaded before the input was checked")
 
-    monkeypatch.setattr("paperlens.providers.make_embedding", load)
-    monkeypatch.setattr("paperlens.answering.assistant.make_embedding", load)
+    # The assistant module first: importing it binds providers.make_embedding, which must still
+    # be the real one then, or the real one is never put back.
+    monkeypatch.setattr(assistant_module, "make_embedding", load)
+    monkeypatch.setattr(providers, "make_embedding", load)
     return loads
 
 
