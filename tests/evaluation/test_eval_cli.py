@@ -90,7 +90,9 @@ def test_validate_reports_problems_by_line(env: Path) -> None:
 def test_validate_ok_without_an_index(env: Path) -> None:
     result = runner.invoke(cli.eval_app, ["validate", str(env / "eval" / "tune.jsonl")])
     assert result.exit_code == 0, result.output
-    assert "4 questions, no problems; gold ids not checked (no index found)" in " ".join(result.output.split())
+    assert "4 questions, no problems; gold ids not checked (no index found)" in " ".join(
+        result.output.split()
+    )
 
 
 def test_compare_two_runs(env: Path) -> None:
