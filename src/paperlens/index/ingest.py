@@ -161,7 +161,7 @@ class Ingester:
     def current_collection(self) -> str:
         """The collection the present sidecar points at (the configured name before any ingest)."""
         manifest = read_manifest(self.settings.index_path / SIDECAR)
-        if manifest is not None and manifest.chroma == self.store.location and manifest.collection:
+        if manifest is not None and self.store.matches(manifest.chroma) and manifest.collection:
             return manifest.collection
         return self.settings.chroma.collection
 
@@ -229,7 +229,7 @@ class Ingester:
             Manifest(
                 embedding_model=self.signature,
                 dimension=dimension,
-                chroma=self.store.location,
+                chroma=self.store.recorded_location,
                 collection=collection,
                 papers=len(papers),
                 chunks=len(chunks),

@@ -34,7 +34,7 @@ class Manifest(BaseModel):
 
     embedding_model: str
     dimension: int
-    chroma: str | None = None  # where the vectors live, as ChromaStore.location says it
+    chroma: str | None = None  # where the vectors live: ChromaStore.recorded_location
     collection: str | None = None
     papers: int = 0
     chunks: int = 0
@@ -82,7 +82,7 @@ class PaperIndex:
                 "same model, or rebuild the index with `paperlens ingest --rebuild`."
             )
         store = ChromaStore(settings.chroma, settings.index_path / "chroma")
-        if (manifest.chroma or store.location) != store.location:
+        if not store.matches(manifest.chroma):
             raise IndexMissingError(
                 f"The index in {settings.index_path} keeps its vectors in the {manifest.chroma}, "
                 f"but the settings point at the {store.location}. Run `paperlens ingest` to "

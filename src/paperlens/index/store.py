@@ -31,6 +31,7 @@ ADD_BATCH = 1000
 # query returned different neighbours from one process to the next (dense nDCG@10 0.900 vs 0.911
 # on the gold questions); at 500 results are stable and a query still takes about a millisecond.
 SEARCH_EF = 500
+EMBEDDED = "embedded chroma at "
 
 
 class ChromaStore:
@@ -41,9 +42,29 @@ class ChromaStore:
 
     @property
     def location(self) -> str:
+        """Where the vectors live, for messages (the embedded store's folder as configured)."""
         if self.settings.is_server:
             return f"chroma server {self.settings.host}:{self.settings.port}"
-        return f"embedded chroma at {self.persist_dir}"
+        return f"{EMBEDDED}{self.persist_dir}"
+
+    @property
+    def recorded_location(self) -> str:
+        """Where the vectors live as the index manifest records it: the server's address, or the
+        embedded store's folder relative to the index folder (it always sits inside it), so a
+        copied or moved data folder, or one named by an absolute path, still matches."""
+        if self.settings.is_server:
+            return self.location
+        return f"{EMBEDDED}{self.persist_dir.name}"
+
+    def matches(self, recorded: str | None) -> bool:
+        """Does a manifest's recorded location name this store? Manifests written before
+        locations were relative name the embedded folder by its path as typed then; the embedded
+        store is the index folder's own either way."""
+        if recorded is None:
+            return True
+        if not self.settings.is_server:
+            return recorded.startswith(EMBEDDED)
+        return recorded == self.recorded_location
 
     def client(self) -> Any:
         if self._client is None:
