@@ -253,6 +253,18 @@ class TuningSettings(Group):
         le=1,
         description="Support is multiplied by this when the sentence has a number the cited abstracts lack.",
     )
+    answers_floor: float = Field(
+        default=0.1,
+        description=(
+            "How well a cited sentence answers the question it is placed under (cosine and shared "
+            "words, weighted as for choosing sentences) where it starts to count (scores 0)."
+        ),
+    )
+    answers_span: float = Field(
+        default=0.4,
+        gt=0,
+        description="Above answers_floor, where a sentence answers its question fully (scores 1).",
+    )
     # Summaries.
     max_themes: int = Field(default=4, ge=1, le=20, description="Most sub-themes in a topic summary.")
 

@@ -109,7 +109,23 @@ class SentenceCheck(Model):
     citation_support: dict[int, float] = Field(
         default_factory=dict, description="Support by each cited source alone, by citation number."
     )
+    answers: float | None = Field(
+        default=None,
+        description=(
+            "0..1 how well the sentence answers the question it is placed under; None when there "
+            "is no question (summaries) or it restates the index record. `support` is the lower of "
+            "this and how well the cited abstracts state it."
+        ),
+    )
+    question: str | None = Field(default=None, description="The question the sentence is placed under.")
     method: str = Field(default="lexical+embedding", description="How support was judged.")
+
+    @property
+    def doubt(self) -> str:
+        """What keeps a cited sentence from counting as supported, in words for a reader."""
+        if self.answers is not None and self.support is not None and self.answers <= self.support:
+            return "does not clearly answer the question"
+        return "is not clearly stated by its cited abstract"
 
 
 class Answer(Model):

@@ -11,6 +11,7 @@ import time
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from paperlens.answering.compose import Composer
 from paperlens.answering.conversation import Condenser
 from paperlens.answering.engine import ANSWER_PROMPTS, AnswerEngine, Context, ms_since
 from paperlens.answering.relevance import Vocabulary
@@ -58,7 +59,9 @@ class Assistant:
         judge = llm if settings.answer.llm_support_check else None
         checker = SupportChecker(bank, settings.tuning, judge, prompts)
         vocabulary = Vocabulary.from_bm25(index.bm25, len(index.chunks), settings.tuning.rare_share)
-        engine = AnswerEngine(llm, prompts, bank, checker, vocabulary, settings.tuning)
+        engine = AnswerEngine(
+            llm, prompts, bank, checker, vocabulary, settings.tuning, Composer(bank, settings.tuning)
+        )
         condenser = Condenser(llm, prompts, settings.answer.history_turns)
         return cls(settings, Retriever(index, embed_model, settings.retrieval), engine, condenser)
 

@@ -128,6 +128,8 @@ MIN_CLAIM_WORDS = 2  # "Yes." or "In short:" states nothing to check
 class AnswerSentence:
     text: str  # without markers
     citations: list[int]  # display numbers
+    question: str | None = None  # the question it is placed under, when not the answer's own
+    record: str | None = None  # the index record it restates (code links, dates), not an abstract
 
 
 def answer_sentences(text: str) -> list[AnswerSentence]:

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from paperlens.answering.citations import CitationRewriter, answer_sentences
-from paperlens.answering.extractive import extractive_text, score_sentences, select
+from paperlens.answering.citations import AnswerSentence, CitationRewriter, answer_sentences
+from paperlens.answering.compose import Composer, Composition, Side, match_sides
+from paperlens.answering.forms import Comparison, comparison, record_intent, short_title
 from paperlens.answering.relevance import Vocabulary, missing_detail, unknown_names
 from paperlens.answering.sentence_bank import SentenceBank
 from paperlens.answering.summaries import paper_sections_text, topic_sections_text
@@ -50,6 +51,8 @@ class Context:
     hits: list[PaperHit]
     papers: list[Paper]  # the hits' papers, same order: source n is papers[n - 1]
     pinned: bool = False  # the user named these papers: never refuse them as irrelevant
+    focus: list[str] = field(default_factory=list)  # papers a follow-up points at, in its order
+    own: str = ""  # what such a follow-up asks of them, without the words that point at them
     timings: dict[str, float] = field(default_factory=dict)
     query_vector: np.ndarray | None = None  # the standalone question, embedded once per ask
 
@@ -63,9 +66,10 @@ class AnswerEngine:
         checker: SupportChecker,
         vocabulary: Vocabulary,
         tuning: TuningSettings,
+        composer: Composer,
     ) -> None:
         self.llm, self.prompts, self.bank, self.checker = llm, prompts, bank, checker
-        self.vocabulary, self.tuning = vocabulary, tuning
+        self.vocabulary, self.tuning, self.composer = vocabulary, tuning, composer
 
     @property
     def mode(self) -> str:
@@ -78,7 +82,10 @@ class AnswerEngine:
     # ------------------------------------------------------------ questions
 
     def answer(self, ctx: Context) -> Iterator[Delta | Answer]:
-        if reason := self.nothing_relevant(ctx):
+        if ctx.focus and (intent := record_intent(ctx.question)):
+            # "Which of them has code?": the index record answers, in either mode
+            yield from self.emit(ctx, self.composer.records(intent, self.focus_papers(ctx), ctx.papers))
+        elif reason := self.nothing_relevant(ctx):
             yield from self.refuse(ctx, "nothing_relevant", reason=reason)
         elif self.llm is None:
             yield from self.extract(ctx)
@@ -87,7 +94,7 @@ class AnswerEngine:
             prompt = self.prompts.render(
                 "answer", question=ctx.standalone, sources=sources, cannot_answer=CANNOT_ANSWER
             )
-            yield from self.generate(ctx, prompt)
+            yield from self.generate(ctx, prompt, question=ctx.standalone)
 
     def nothing_relevant(self, ctx: Context) -> str | None:
         """Why the collection has nothing on the question, or None when it may have."""
@@ -99,6 +106,10 @@ class AnswerEngine:
         if relevance < self.tuning.min_relevance:
             return "no paper in it is close to this topic"
         names = unknown_names(ctx.standalone, self.vocabulary)
+        form = comparison(ctx.standalone)
+        if form and any(side not in names for side in form.sides):
+            # "compare FBNet and Mixtral": answered for FBNet, saying the collection lacks Mixtral
+            names = [name for name in names if name not in form.sides]
         if names and relevance < self.tuning.clear_relevance:
             return f"no paper in it mentions {', '.join(names)}"
         return None
@@ -113,15 +124,37 @@ class AnswerEngine:
 
     def extract(self, ctx: Context) -> Iterator[Delta | Answer]:
         started = time.perf_counter()
-        query = self.query_vector(ctx)
-        chosen = select(
-            score_sentences(ctx.standalone, query, ctx.papers, self.bank, self.tuning), self.tuning
-        )
+        composed = self.compose(ctx)
         ctx.timings["generate_ms"] = ms_since(started)
-        if not chosen or missing_detail(ctx.standalone, ctx.papers, self.vocabulary, self.tuning):
+        if composed is None:
             yield from self.refuse(ctx, "detail_not_stated")
             return
-        yield from self.emit_extractive(ctx, extractive_text(chosen, ctx.papers))
+        yield from self.emit(ctx, composed, notice=self.prompts.render("extractive_notice"))
+
+    def compose(self, ctx: Context) -> Composition | None:
+        """The offline answer laid out for its question: a comparison side by side, else the
+        sentences that answer; None when the abstracts do not state what is asked."""
+        form = comparison(ctx.question) or comparison(ctx.standalone)
+        sides = self.sides(ctx, form) if form else []
+        if form and len(sides) >= 2:
+            return self.composer.compare(ctx.standalone, form, sides, ctx.papers)
+        if missing_detail(ctx.standalone, ctx.papers, self.vocabulary, self.tuning):
+            return None
+        if ctx.own:  # within the papers it points at, the question's own words say what it asks
+            return self.composer.quotes(ctx.own, self.bank.embed_query(ctx.own), ctx.papers)
+        return self.composer.quotes(ctx.standalone, self.query_vector(ctx), ctx.papers)
+
+    def sides(self, ctx: Context, form: Comparison) -> list[Side]:
+        """What a comparison compares: the papers a follow-up points at ("compare the first and
+        second one"), else the methods the question names, each matched to its paper."""
+        focus = self.focus_papers(ctx)
+        if len(focus) >= 2:
+            return [Side(short_title(paper.title), paper) for paper in focus]
+        return match_sides(form.sides, ctx.papers)
+
+    def focus_papers(self, ctx: Context) -> list[Paper]:
+        by_id = {paper.paper_id: paper for paper in ctx.papers}
+        return [by_id[paper_id] for paper_id in ctx.focus if paper_id in by_id]
 
     def query_vector(self, ctx: Context) -> np.ndarray:
         """The standalone question's vector, embedded at most once per answer."""
@@ -136,7 +169,7 @@ class AnswerEngine:
             started = time.perf_counter()
             text = paper_sections_text(self.bank.get(ctx.papers[0]).sentences)
             ctx.timings["generate_ms"] = ms_since(started)
-            yield from self.emit_extractive(ctx, text)
+            yield from self.emit(ctx, Composition(text), notice=self.prompts.render("extractive_notice"))
         else:
             prompt = self.prompts.render("summarize_paper", sources=self.sources_block(ctx.papers))
             yield from self.generate(ctx, prompt)
@@ -148,7 +181,7 @@ class AnswerEngine:
             started = time.perf_counter()
             text = topic_sections_text(topic, self.query_vector(ctx), ctx.papers, self.bank, self.tuning)
             ctx.timings["generate_ms"] = ms_since(started)
-            yield from self.emit_extractive(ctx, text)
+            yield from self.emit(ctx, Composition(text), notice=self.prompts.render("extractive_notice"))
         else:
             prompt = self.prompts.render(
                 "summarize_topic", topic=topic, sources=self.sources_block(ctx.papers)
@@ -157,21 +190,30 @@ class AnswerEngine:
 
     # ------------------------------------------------------------ producing text
 
-    def emit_extractive(self, ctx: Context, body: str) -> Iterator[Delta | Answer]:
-        """Stream the notice and the quoted lines, then the checked Answer."""
-        notice = self.prompts.render("extractive_notice")
+    def emit(
+        self, ctx: Context, composed: Composition, notice: str | None = None
+    ) -> Iterator[Delta | Answer]:
+        """Stream the notice and the composed lines, then the checked Answer."""
         rewriter = CitationRewriter(range(1, len(ctx.papers) + 1))
         shown = []
-        for part in [f"{notice}\n\n", *body.splitlines(keepends=True)]:
+        opening = [f"{notice}\n\n"] if notice else []
+        for part in [*opening, *composed.text.splitlines(keepends=True)]:
             if piece := rewriter.feed(part):
                 shown.append(piece)
                 yield Delta(text=piece)
         if tail := rewriter.close():
             shown.append(tail)
             yield Delta(text=tail)
-        yield self.finish(ctx, "".join(shown), rewriter, raw=body, notice=notice)
+        claims = None  # a summary's claims are read from its text
+        if composed.claims is not None:
+            claims = [
+                AnswerSentence(c.text, [rewriter.mapping[c.source]], c.question, c.record)
+                for c in composed.claims
+                if c.source in rewriter.mapping
+            ]
+        yield self.finish(ctx, "".join(shown), rewriter, raw=composed.text, notice=notice, claims=claims)
 
-    def generate(self, ctx: Context, prompt: str) -> Iterator[Delta | Answer]:
+    def generate(self, ctx: Context, prompt: str, question: str | None = None) -> Iterator[Delta | Answer]:
         """Stream the LLM's reply through the citation rewriter.
 
         The reply is held back while it could still be the refusal sentence, so a refusal
@@ -198,7 +240,7 @@ class AnswerEngine:
         if tail := (rewriter.feed(raw) if held else "") + rewriter.close():
             shown.append(tail)
             yield Delta(text=tail)
-        yield self.finish(ctx, "".join(shown), rewriter, raw=raw)
+        yield self.finish(ctx, "".join(shown), rewriter, raw=raw, question=question)
 
     def sources_block(self, papers: list[Paper]) -> str:
         """Numbered, delimited sources. Angle brackets inside are defused so a source cannot
@@ -212,12 +254,25 @@ class AnswerEngine:
     # ------------------------------------------------------------ the common finish
 
     def finish(
-        self, ctx: Context, text: str, rewriter: CitationRewriter, raw: str, notice: str | None = None
+        self,
+        ctx: Context,
+        text: str,
+        rewriter: CitationRewriter,
+        raw: str,
+        notice: str | None = None,
+        claims: list[AnswerSentence] | None = None,
+        question: str | None = None,
     ) -> Answer:
+        """Check and package an answer. Composed answers bring their `claims` (each with the
+        question it is placed under); others are read from the text and placed under
+        `question` (None for summaries, which answer no question)."""
         started = time.perf_counter()
         sources = {display: ctx.papers[source - 1] for source, display in rewriter.mapping.items()}
         body = text[len(notice) :].lstrip() if notice and text.startswith(notice) else text
-        checks = self.checker.check(answer_sentences(body), sources)
+        embedded = {ctx.standalone: ctx.query_vector} if ctx.query_vector is not None else {}
+        checks = self.checker.check(
+            claims if claims is not None else answer_sentences(body), sources, question, embedded
+        )
         ctx.timings["check_ms"] = ms_since(started)
         citations = []
         for display, paper in sorted(sources.items()):

@@ -100,12 +100,3 @@ def cite(sentence: str, number: int) -> str:
     if body and body[-1] in ".!?":
         return f"{body[:-1]} [{number}]{body[-1]}"
     return f"{body} [{number}]"
-
-
-def extractive_text(chosen: list[Candidate], papers: list[Paper]) -> str:
-    """Quoted sentences grouped under their paper's title, each cited with its source number."""
-    blocks = []
-    for source in dict.fromkeys(c.source for c in chosen):
-        lines = [f"- {cite(c.text, c.source)}" for c in chosen if c.source == source]
-        blocks.append(f"**{papers[source - 1].title}**\n" + "\n".join(lines))
-    return "\n\n".join(blocks)

@@ -1,11 +1,19 @@
-"""Does the paper a sentence cites actually say it? A support score for every cited sentence.
+"""Does a cited sentence answer the question it is placed under, and does the paper it cites
+say it? A support score for every cited sentence.
 
-Offline the score blends two signals against the cited abstracts:
+Offline, how well the cited abstracts state a sentence blends two signals:
 - meaning: the best cosine similarity between the sentence and any one abstract sentence;
 - wording: the share of the sentence's content words (stemmed) that the abstracts contain.
 Numbers are strict: a number the abstracts never mention halves the score, since invented
-figures are the most damaging unsupported claims. With an LLM configured and
-`answer.llm_support_check` on, the LLM's verdict decides `supported` as well.
+figures are the most damaging unsupported claims.
+
+A sentence quoted verbatim is stated perfectly, so that alone says nothing about the answer. The
+support score is therefore the lower of that and how well the sentence answers the question it
+is placed under (the answer's question, or a comparison's aspect): its cosine similarity to the
+question and the share of the question's content words it contains, weighted as when sentences
+are chosen. A sentence that restates the index record (a code link, a listing date) is supported
+by the record. With an LLM configured and `answer.llm_support_check` on, the LLM's verdict on the
+sources decides `supported` as well.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from paperlens.text import content_stems
 from paperlens.types import Paper, SentenceCheck
 
 NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
+RECORD = "index record"
 
 
 def numbers_in(text: str) -> set[str]:
@@ -41,19 +50,40 @@ class SupportChecker:
     ) -> None:
         self.bank, self.tuning, self.llm, self.prompts = bank, tuning, llm, prompts
 
-    def check(self, sentences: Sequence[AnswerSentence], sources: dict[int, Paper]) -> list[SentenceCheck]:
-        """One SentenceCheck per sentence; `sources` maps display numbers to papers."""
-        cited = [s for s in sentences if any(n in sources for n in s.citations)]
+    def check(
+        self,
+        sentences: Sequence[AnswerSentence],
+        sources: dict[int, Paper],
+        question: str | None = None,
+        embedded: dict[str, np.ndarray] | None = None,
+    ) -> list[SentenceCheck]:
+        """One SentenceCheck per sentence; `sources` maps display numbers to papers. A sentence
+        is placed under its own `question`, else under `question` (None: no question, e.g. a
+        summary); `embedded` holds vectors of questions embedded already."""
+        cited = [s for s in sentences if s.record is None and any(n in sources for n in s.citations)]
         by_text = self.claim_vectors([s.text for s in cited], list(sources.values()))
+        placed = {s.text: s.question or question for s in cited}
+        asked = self.question_vectors({q for q in placed.values() if q}, embedded or {})
         checks = []
         for sentence in sentences:
             numbers = [n for n in sentence.citations if n in sources]
             if not numbers:
                 checks.append(SentenceCheck(text=sentence.text, citations=sentence.citations))
                 continue
-            vector = by_text[sentence.text]
+            if sentence.record is not None:
+                checks.append(stated_by_record(sentence, numbers))
+                continue
+            vector, under = by_text[sentence.text], placed[sentence.text]
+            titles = " ".join(sources[n].title for n in numbers)
+            answers = (
+                None if under is None else self.answers(sentence.text, titles, vector, asked[under], under)
+            )
+            ceiling = 1.0 if answers is None else answers
             support, evidence = self.score(sentence.text, vector, [sources[n] for n in numbers])
-            per_citation = {n: round(self.score(sentence.text, vector, [sources[n]])[0], 3) for n in numbers}
+            per_citation = {
+                n: round(min(self.score(sentence.text, vector, [sources[n]])[0], ceiling), 3) for n in numbers
+            }
+            support = min(support, ceiling)
             checks.append(
                 SentenceCheck(
                     text=sentence.text,
@@ -62,11 +92,28 @@ class SupportChecker:
                     supported=support >= self.tuning.support_threshold,
                     evidence=evidence,
                     citation_support=per_citation,
+                    answers=None if answers is None else round(answers, 3),
+                    question=under,
                 )
             )
         if self.llm is not None and self.prompts is not None:
             self.ask_llm(checks, sources)
         return checks
+
+    def question_vectors(self, questions: set[str], embedded: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        missing = sorted(q for q in questions if q not in embedded)
+        return {**embedded, **dict(zip(missing, self.bank.embed(missing), strict=True))}
+
+    def answers(
+        self, claim: str, titles: str, vector: np.ndarray, question_vector: np.ndarray, question: str
+    ) -> float:
+        """0..1: how well `claim`, read under the titles of the papers it cites, answers
+        `question`: its meaning, and the share of the question's words it or the titles have."""
+        asked = content_stems(question)
+        wording = len(asked & content_stems(f"{titles} {claim}")) / len(asked) if asked else 0.0
+        meaning = float(vector @ question_vector)
+        score = self.tuning.meaning_weight * meaning + self.tuning.wording_weight * wording
+        return float(np.clip((score - self.tuning.answers_floor) / self.tuning.answers_span, 0, 1))
 
     def claim_vectors(self, claims: list[str], papers: list[Paper]) -> dict[str, np.ndarray]:
         """Vectors of the claims; a claim that quotes an abstract sentence (every extractive
@@ -100,7 +147,7 @@ class SupportChecker:
         """Let the LLM judge each cited sentence; on LLM failure keep the offline verdicts."""
         assert self.llm is not None and self.prompts is not None
         for check in checks:
-            if not check.citations:
+            if not check.citations or check.method == RECORD:
                 continue
             cited = "\n\n".join(f"[{n}] {sources[n].title}\n{sources[n].abstract}" for n in check.citations)
             prompt = self.prompts.render("support_check", sentence=check.text, sources=cited)
@@ -110,5 +157,19 @@ class SupportChecker:
                 return
             verdict = reply.strip().upper()
             if verdict.startswith(("SUPPORTED", "NOT SUPPORTED", "UNSUPPORTED")):
-                check.supported = verdict.startswith("SUPPORTED")
+                answers = check.answers is None or check.answers >= self.tuning.support_threshold
+                check.supported = verdict.startswith("SUPPORTED") and answers
                 check.method = "llm"
+
+
+def stated_by_record(sentence: AnswerSentence, numbers: list[int]) -> SentenceCheck:
+    """A sentence composed from the index record (a code link, a listing date) states it exactly."""
+    return SentenceCheck(
+        text=sentence.text,
+        citations=numbers,
+        support=1.0,
+        supported=True,
+        evidence=sentence.record,
+        citation_support=dict.fromkeys(numbers, 1.0),
+        method=RECORD,
+    )
