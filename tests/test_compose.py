@@ -17,7 +17,7 @@ from paperlens.config import Settings
 from paperlens.index.ingest import Ingester
 from paperlens.index.paper_index import PaperIndex
 from paperlens.providers import HashEmbedding
-from paperlens.types import Answer, Paper
+from paperlens.types import Answer, Paper, Turn
 
 QUANT = "Quantization of Large Language Models to 4 Bits"
 PRUNING = "Pruning Attention Heads in Transformers"
@@ -182,3 +182,30 @@ def test_a_comparison_with_a_method_the_collection_lacks(tiny_index: PaperIndex,
     answer = offline(settings).ask("Compare knowledge distillation and Mixtral on accuracy")
     assert "**Mixtral**\n- The collection has no paper on Mixtral." in answer.answer
     assert titles(answer) == {DISTILLATION}
+
+
+def test_comparing_the_first_and_second_follow_up(tiny_index: PaperIndex, settings: Settings) -> None:
+    assistant = offline(settings)
+    first = assistant.ask("Which papers compress large language models?")
+    turns = [Turn(question="Which papers compress large language models?", answer=first)]
+    answer = assistant.ask("Compare the first and second one", history=turns)
+    one, two = (c.title for c in sorted(first.citations, key=lambda c: c.n)[:2])
+    assert [c.title for c in answer.citations] == [one, two]  # [1] is the first, [2] the second
+    assert answer.standalone_question == f"Compare {short_title(one)} and {short_title(two)}"
+    text = body(answer)
+    assert text.index(f"**{short_title(one)}**") < text.index(f"**{short_title(two)}**")
+    assert all(s.question and s.question.startswith("What is ") for s in answer.sentences)
+
+
+def test_which_of_them_has_code_answers_from_the_links(tiny_index: PaperIndex, settings: Settings) -> None:
+    assistant = offline(settings)
+    first = assistant.ask("Which papers compress large language models?")
+    turns = [Turn(question="Which papers compress large language models?", answer=first)]
+    answer = assistant.ask("Which of them has code available?", history=turns)
+    assert answer.notice is None  # nothing is quoted from an abstract
+    assert titles(answer) == titles(first)
+    assert "code at https://github.com/example/quant4" in answer.answer
+    assert all(s.method == "index record" and s.supported for s in answer.sentences)
+    assert answer.standalone_question.startswith("Which of ")
+    dates = assistant.ask("When were they listed?", history=turns)
+    assert "listing pages" in dates.answer and titles(dates) == titles(first)

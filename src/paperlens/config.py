@@ -265,6 +265,40 @@ class TuningSettings(Group):
         gt=0,
         description="Above answers_floor, where a sentence answers its question fully (scores 1).",
     )
+    # Conversations.
+    followup_similarity: float = Field(
+        default=0.28,
+        ge=-1,
+        le=1,
+        description=(
+            "A question that names no topic of its own is a follow-up when its cosine similarity "
+            "to the previous question, or to a sentence of a paper the previous answer cited, "
+            "reaches this."
+        ),
+    )
+    topic_rarity: float = Field(
+        default=4.5,
+        ge=0,
+        le=8,
+        description=(
+            "A word names a question's topic when its Zipf frequency in general English (wordfreq) "
+            "is below this: 4 is once per 100,000 words ('quantization' 2.5, 'search' 5.0)."
+        ),
+    )
+    generic_share: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="A word in more than this share of chunks is too common to name a question's topic.",
+    )
+    topic_keyness: float = Field(
+        default=250,
+        ge=0,
+        description=(
+            "A common English word also names a topic when the share of chunks that have it is "
+            "this many times its share of English words ('vision' 2800, 'take' 50)."
+        ),
+    )
     # Summaries.
     max_themes: int = Field(default=4, ge=1, le=20, description="Most sub-themes in a topic summary.")
 

@@ -1,20 +1,23 @@
 """Wires everything together: settings -> models -> index -> retriever -> answers.
 
-A question travels: `Assistant.stream` validates it, `Condenser` turns a follow-up into a
-standalone question, `Retriever.search` finds papers (Chroma + BM25), `AnswerEngine` refuses,
-extracts or generates, and checks the citations.
+A question travels: `Assistant.stream` validates it, `Condenser` decides whether it follows up
+on the last one and if so rewrites it as a standalone question, `Retriever.search` finds papers
+(Chroma + BM25; a follow-up that points at papers searches only those), `AnswerEngine` refuses,
+composes or generates, and checks the citations.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
+import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from paperlens.answering.compose import Composer
-from paperlens.answering.conversation import Condenser
+from paperlens.answering.conversation import Condenser, TopicWords
 from paperlens.answering.engine import ANSWER_PROMPTS, AnswerEngine, Context, ms_since
-from paperlens.answering.relevance import Vocabulary
+from paperlens.answering.relevance import Vocabulary, loose_stems
 from paperlens.answering.sentence_bank import SentenceBank
 from paperlens.answering.support import SupportChecker
 from paperlens.config import RetrievalMode, Settings
@@ -59,10 +62,18 @@ class Assistant:
         judge = llm if settings.answer.llm_support_check else None
         checker = SupportChecker(bank, settings.tuning, judge, prompts)
         vocabulary = Vocabulary.from_bm25(index.bm25, len(index.chunks), settings.tuning.rare_share)
-        engine = AnswerEngine(
-            llm, prompts, bank, checker, vocabulary, settings.tuning, Composer(bank, settings.tuning)
+        tuning = settings.tuning
+        engine = AnswerEngine(llm, prompts, bank, checker, vocabulary, tuning, Composer(bank, tuning))
+        topics = TopicWords(vocabulary, tuning.topic_rarity, tuning.topic_keyness, tuning.generic_share)
+        condenser = Condenser(
+            llm,
+            prompts,
+            settings.answer.history_turns,
+            topics,
+            bank.embed,
+            sentence_vectors(bank, index),
+            tuning.followup_similarity,
         )
-        condenser = Condenser(llm, prompts, settings.answer.history_turns)
         return cls(settings, Retriever(index, embed_model, settings.retrieval), engine, condenser)
 
     @property
@@ -116,13 +127,41 @@ class Assistant:
         timings = {"condense_ms": ms_since(started)}
         if followup.focus:  # the papers the follow-up points at; the caller's k still caps them
             filters = (filters or SearchFilters()).model_copy(update={"paper_ids": followup.focus})
+        elif followup.mentions:  # "and for speech recognition?": only papers that mention it
+            filters = self.mentioning(followup.mentions, filters or SearchFilters())
         retrieving = time.perf_counter()
         vector = self.engine.bank.embed_query(followup.standalone)  # once: search and answer share it
         hits = self.retriever.search(followup.standalone, k=k, mode=mode, filters=filters, vector=vector)
+        if followup.focus:
+            hits = self.in_order(hits, followup.focus[: k or len(followup.focus)])
         timings["retrieve_ms"] = ms_since(retrieving)
         ctx = self.context(question, followup.standalone, hits, timings, pinned=bool(followup.focus))
-        ctx.query_vector = vector
+        ctx.query_vector, ctx.focus, ctx.own = vector, followup.focus, followup.own
         yield from with_total(self.engine.answer(ctx), started)
+
+    def mentioning(self, words: list[str], filters: SearchFilters) -> SearchFilters:
+        """The filters, narrowed to papers whose title or abstract has each of the words."""
+        wanted = [loose_stems(word) for word in words]
+        ids = []
+        for paper_id, paper in self.index.papers.items():
+            if filters.paper_ids is not None and paper_id not in filters.paper_ids:
+                continue
+            text = loose_stems(f"{paper.title} {paper.abstract}")
+            if all(stems & text for stems in wanted):
+                ids.append(paper_id)
+        return filters.model_copy(update={"paper_ids": ids})
+
+    def in_order(self, hits: list[PaperHit], focus: list[str]) -> list[PaperHit]:
+        """The papers a follow-up points at, in the order it names them ("compare the first and
+        the third": [1] is the first), each with the passages the search found for it."""
+        found = {hit.paper_id: hit for hit in hits}
+        ordered = []
+        for rank, paper_id in enumerate(focus, 1):
+            hit = found.get(paper_id) or PaperHit(
+                paper_id=paper_id, title=self.index.paper(paper_id).title, score=0.0, rank=rank
+            )
+            ordered.append(hit.model_copy(update={"rank": rank}))
+        return ordered
 
     def summarize_paper(self, paper_id: str) -> Answer:
         return collect_answer(self.stream_paper_summary(paper_id))
@@ -162,6 +201,16 @@ class Assistant:
     ) -> Context:
         papers = [self.index.papers[hit.paper_id] for hit in hits]
         return Context(question, standalone, hits, papers, pinned=pinned, timings=timings)
+
+
+def sentence_vectors(bank: SentenceBank, index: PaperIndex) -> Callable[[list[str]], np.ndarray]:
+    """The stored vectors of the abstract sentences of papers, by id (unknown ids are skipped)."""
+
+    def vectors(paper_ids: list[str]) -> np.ndarray:
+        entries = bank.get_many([index.papers[i] for i in paper_ids if i in index.papers])
+        return np.concatenate([e.vectors for e in entries]) if entries else np.zeros((0, 1), np.float32)
+
+    return vectors
 
 
 def with_total(stream: AnswerStream, started: float) -> AnswerStream:
