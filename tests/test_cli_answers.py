@@ -65,3 +65,20 @@ def test_chat_keeps_the_conversation_and_survives_a_bad_question(runner: CliRunn
     assert result.output.count("References") == 2
     assert "control characters" in result.output
     assert "Conversation cleared" in result.output
+
+
+def test_chat_shows_how_a_follow_up_was_understood(runner: CliRunner) -> None:
+    session = "Which papers compress language models?\nWhich of them has code?\nWhat is Mixtral?\n/quit\n"
+    result = runner.invoke(app, ["chat"], input=session)
+    assert result.exit_code == 0, result.output
+    shown = " ".join(result.output.split())
+    assert shown.count("Understood as: ") == 1  # the follow-up only; new questions are as typed
+    assert "Understood as: Which of " in shown and "has code?" in shown
+    assert "code at https://github.com/example/" in shown
+
+
+def test_ask_json_has_the_question_each_sentence_answers(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["ask", "How much faster do pruned attention head models run?", "--json"])
+    data = json.loads(result.stdout)
+    assert data["standalone_question"] == data["question"]
+    assert all(s["question"] == data["question"] and s["answers"] is not None for s in data["sentences"])

@@ -92,3 +92,20 @@ def test_refusal_links_the_papers_it_names() -> None:
     )
     assert rendered.startswith("> 🚫 **No cited answer.** Related papers exist")
     assert "> - Megatron ([9e38af12a599](#near-2-1))" in rendered and "Closest papers" not in rendered
+
+
+def test_a_follow_up_shows_how_it_was_understood() -> None:
+    followup = answer("A [1].").model_copy(
+        update={"question": "and the second?", "standalone_question": "B?"}
+    )
+    assert "<small>Understood as: B?</small>" in render_answer(followup, 1)
+    assert "Understood as" not in render_answer(answer("A [1]."), 1)
+    refused = followup.model_copy(update={"refused": True, "refusal_reason": "nothing_relevant"})
+    assert "Understood as: B?" in render_answer(refused, 1)
+
+
+def test_a_flagged_sentence_says_what_is_in_doubt() -> None:
+    off_question = SentenceCheck(text="x", citations=[1], support=0.2, answers=0.2, supported=False)
+    unstated = SentenceCheck(text="x", citations=[1], support=0.2, answers=0.9, supported=False)
+    assert off_question.doubt == "does not clearly answer the question"
+    assert unstated.doubt == "is not clearly stated by its cited abstract"

@@ -171,11 +171,13 @@ def print_stream(stream: Iterator[Delta | Answer]) -> Answer:
         raise
     assert answer is not None
     sys.stdout.write("\n")
+    if answer.standalone_question != answer.question:
+        console.print(f"[dim]Understood as: {answer.standalone_question}[/]", highlight=False)
     if answer.citations:
         console.print("\n[bold]References[/]")
         console.print(answer.references, highlight=False)
     for check in answer.unsupported_sentences:
-        console.print(f"[yellow]⚠ weakly supported by its citation (score {check.support}):[/] {check.text}")
+        console.print(f"[yellow]⚠ {check.doubt} (score {check.support}):[/] {check.text}")
     if answer.invalid_citations:
         numbers = ", ".join(str(n) for n in answer.invalid_citations)
         console.print(f"[yellow]Removed citations to sources that do not exist: {numbers}[/]")

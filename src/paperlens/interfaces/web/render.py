@@ -23,7 +23,10 @@ REFUSAL_REASONS = {
     "detail_not_stated": "Related papers exist, but their abstracts do not state this detail.",
     "model_declined": "The model declined to answer from these abstracts.",
 }
-UNSUPPORTED_NOTE = "⚠️ marks a sentence that its cited abstract does not clearly support."
+UNSUPPORTED_NOTE = (
+    "⚠️ marks a sentence that does not clearly answer the question, or that its cited abstract "
+    "does not clearly state."
+)
 STREAM_CURSOR = " ▍"
 
 
@@ -154,12 +157,21 @@ def render_answer(answer: Answer, turn: int) -> str:
     parts = []
     if notice:
         parts.append(f"<small>ℹ️ {escape_md(notice)}</small>")
+    if understood := understood_as(answer):
+        parts.append(understood)
     parts.append(answer_body_markdown(body, answer, turn))
     if answer.unsupported_sentences:
         parts.append(f"<small>{UNSUPPORTED_NOTE}</small>")
     if answer.citations:
         parts.append(render_reference_links(answer.citations, turn))
     return "\n\n".join(parts)
+
+
+def understood_as(answer: Answer) -> str:
+    """The follow-up as it was read, when that differs from what was typed."""
+    if answer.standalone_question == answer.question:
+        return ""
+    return f"<small>Understood as: {escape_md(answer.standalone_question)}</small>"
 
 
 def render_reference_links(citations: list[Citation], turn: int) -> str:
@@ -186,6 +198,8 @@ def render_refusal(answer: Answer, turn: int) -> str:
             f"<small>score {hit.score:.3f}</small>"
             for hit in unmentioned
         ]
+    if understood := understood_as(answer):
+        lines = [understood, "", *lines]
     quoted = "\n".join(f"> {line}" if line else ">" for line in lines)
     return f"<small>ℹ️ {escape_md(notice)}</small>\n\n{quoted}" if notice else quoted
 
