@@ -37,6 +37,7 @@ DEFAULT_GATED: dict[str, float] = {
     "refusal_recall": 0.05,
     "refusal_accuracy": 0.03,
     "false_refusal_rate": 0.03,
+    "leave_out_refusal_recall": 0.03,
 }
 SOURCE_KEYS = (
     "created_at",
