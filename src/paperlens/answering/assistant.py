@@ -54,7 +54,7 @@ class Assistant:
         bank = SentenceBank(embed_model, index.sentences)
         judge = llm if settings.answer.llm_support_check else None
         checker = SupportChecker(bank, settings.tuning, judge, prompts)
-        vocabulary = Vocabulary.from_bm25(index.bm25, len(index.chunks), settings.tuning.rare_share)
+        vocabulary = Vocabulary.from_texts([c.text for c in index.chunks], settings.tuning.rare_share)
         engine = AnswerEngine(llm, prompts, bank, checker, vocabulary, settings.tuning)
         condenser = Condenser(llm, prompts, settings.answer.history_turns)
         return cls(settings, Retriever(index, embed_model, settings.retrieval), engine, condenser)
