@@ -161,29 +161,34 @@ def run(
         bool, typer.Option("--gate", help="Fail (exit 1) when a gated metric falls below the baseline.")
     ] = False,
     baseline: Annotated[
-        Path | None, typer.Option("--baseline", help="Baseline for --gate; default: eval/baseline.json.")
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="Baseline for --gate; default: the dataset's (eval/baseline.json for the tune set, "
+            "eval/baseline-report.json for eval/report.jsonl).",
+        ),
     ] = None,
     leave_out: LeaveOutOption = False,
 ) -> None:
     """Run the assistant over the gold questions and write results, summary and report to --out."""
     if ctx.invoked_subcommand is not None:
         return
-    from paperlens.evaluation.baseline import check_gate, load_baseline
+    from paperlens.evaluation.baseline import baseline_path, check_gate, load_baseline
     from paperlens.evaluation.runner import RunOptions
     from paperlens.evaluation.writers import write_run
 
     settings = load_settings()
     options = RunOptions(k=k, mode=mode, retrieval_only=retrieval_only, leave_out=leave_out)
     cache_dir = judge_cache or settings.eval_dir / "cache" / "judge"
-    finished = execute(
-        settings, dataset or settings.eval_dir / "tune.jsonl", options, judge, cache_dir, limit
-    )
+    dataset = dataset or settings.eval_dir / "tune.jsonl"
+    finished = execute(settings, dataset, options, judge, cache_dir, limit)
     directory = out or settings.eval_dir / "runs" / time.strftime("%Y%m%d-%H%M%S")
     paths = write_run(finished, directory)
     print_overview(finished)
     console.print(f"Wrote {', '.join(str(p) for p in paths.values())}", highlight=False)
     if gate:
-        report = check_gate(finished.summary, load_baseline(baseline or settings.eval_dir / "baseline.json"))
+        gated = baseline or baseline_path(settings.eval_dir, dataset)
+        report = check_gate(finished.summary, load_baseline(gated))
         print_gate(report)
         if not report.passed:
             raise typer.Exit(1)
@@ -263,22 +268,28 @@ def set_baseline(
     ] = None,
     dataset: DatasetOption = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Baseline file; default: eval/baseline.json.")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Baseline file; default: the dataset's (eval/baseline.json for the tune set, "
+            "eval/baseline-report.json for eval/report.jsonl).",
+        ),
     ] = None,
     leave_out: LeaveOutOption = False,
 ) -> None:
     """Write the baseline (gated metrics and tolerances) from a run; the only way it changes."""
-    from paperlens.evaluation.baseline import load_baseline, make_baseline, save_baseline
+    from paperlens.evaluation.baseline import baseline_path, load_baseline, make_baseline, save_baseline
     from paperlens.evaluation.runner import RunOptions
     from paperlens.evaluation.writers import read_run
 
     settings = load_settings()
-    path = out or settings.eval_dir / "baseline.json"
     if from_run:
         finished = read_run(from_run)
+        dataset = Path(finished.summary.get("meta", {}).get("dataset") or "tune.jsonl")
     else:
-        options = RunOptions(leave_out=leave_out)
-        finished = execute(settings, dataset or settings.eval_dir / "tune.jsonl", options)
+        dataset = dataset or settings.eval_dir / "tune.jsonl"
+        finished = execute(settings, dataset, RunOptions(leave_out=leave_out))
+    path = out or baseline_path(settings.eval_dir, dataset)
     previous = load_baseline(path) if path.is_file() else None
     new, skipped = make_baseline(finished.summary, previous)
     save_baseline(new, path)
