@@ -1,14 +1,22 @@
 """Retrieval benchmark: bm25, dense and hybrid side by side on the gold questions.
 
     .venv/bin/python bench/retrieval.py [--data-dir DIR] [--json PATH]
+    .venv/bin/python bench/retrieval.py --sweep      # grid over the fusion settings
+
+Tune only on eval/tune.jsonl (the default): the report set is scored with `paperlens eval`.
 
 Uses the index built by `paperlens ingest` (settings from PAPERLENS_* variables, so fusion
-settings can be varied with e.g. PAPERLENS_RETRIEVAL_RRF_K=20). Without an index, it builds one
+settings can be varied with e.g. PAPERLENS_RETRIEVAL_BM25_WEIGHT=1.5). Without an index, it builds one
 with the configured (by default the bundled) embedding model into a temporary directory.
 
 For the answerable questions it reports recall@1/5/10, MRR@10 and nDCG@10 (binary relevance,
 paper level), overall and per question type, and the warm query latency per mode (wall clock and
 CPU time: other processes on a shared machine inflate the former).
+
+`--sweep` embeds each question once, then ranks every question under each combination of
+SWEEP's values (hybrid mode) and prints the best combinations by nDCG@10 (ties: MRR@10, then
+closeness to the middle of the grid) and, per setting, the mean nDCG@10 of each of its values
+over all the others, which shows whether a value sits on a plateau or on a spike.
 """
 
 from __future__ import annotations
@@ -30,6 +38,14 @@ MODES = ("bm25", "dense", "hybrid")
 K = 10
 METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
 WARMUP_QUERIES = 5
+SWEEP: dict[str, tuple[float, ...]] = {
+    "bm25_weight": (0.5, 0.75, 1.0, 1.5, 2.0),
+    "candidates": (50, 100, 200),
+    "sentence_weight": (0.0, 0.5, 1.0, 1.5),
+    "title_weight": (0.0, 0.25, 0.5, 1.0),
+    "expansion_weight": (0.0, 0.5, 1.0),
+}
+SWEEP_SHOWN = 15
 
 
 # ---------------------------------------------------------------- metrics (pure, paper level)
@@ -176,6 +192,84 @@ def print_table(result: dict[str, Any], title: str) -> None:
     )
 
 
+def sweep(
+    index: Any, embed_model: Any, settings: Any, questions: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Mean metrics of hybrid search for every combination of SWEEP's values."""
+    import itertools
+
+    from paperlens.index.retriever import Retriever
+
+    vectors = [embed_model.get_query_embedding(q["question"]) for q in questions]
+    rows = []
+    for values in itertools.product(*SWEEP.values()):
+        chosen = dict(zip(SWEEP, values, strict=True))
+        fusion = settings.retrieval.model_copy(update={**chosen, "candidates": int(chosen["candidates"])})
+        retriever = Retriever(index, embed_model, fusion)
+        metrics = mean_metrics(
+            [
+                question_metrics(
+                    [h.paper_id for h in retriever.search(q["question"], k=K, mode="hybrid", vector=v)],
+                    set(q["gold_paper_ids"]),
+                )
+                for q, v in zip(questions, vectors, strict=True)
+            ]
+        )
+        rows.append({"settings": chosen, "metrics": metrics})
+    return rows
+
+
+def centrality(chosen: dict[str, float]) -> float:
+    """How far a combination sits from the middle of the grid (0 = in the middle)."""
+    return sum(
+        abs(grid.index(chosen[name]) - (len(grid) - 1) / 2) / len(grid) for name, grid in SWEEP.items()
+    )
+
+
+def print_sweep(rows: list[dict[str, Any]], current: dict[str, Any], count: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=max(100, Console().width))
+    best = sorted(
+        rows, key=lambda r: (-r["metrics"]["ndcg@10"], -r["metrics"]["mrr@10"], centrality(r["settings"]))
+    )
+    table = Table(
+        *SWEEP,
+        "nDCG@10",
+        "MRR@10",
+        "recall@10",
+        title=f"Best of {len(rows)} combinations ({count} questions)",
+    )
+    for row in best[:SWEEP_SHOWN]:
+        chosen, m = row["settings"], row["metrics"]
+        marker = " (current)" if all(current[n] == chosen[n] for n in SWEEP) else ""
+        table.add_row(
+            *(f"{chosen[n]:g}" for n in SWEEP),
+            f"{m['ndcg@10']:.4f}{marker}",
+            f"{m['mrr@10']:.4f}",
+            f"{m['recall@10']:.4f}",
+        )
+    console.print(table)
+    margins = Table("setting", "value: mean nDCG@10 over every other combination", title="Plateaus")
+    for name, grid in SWEEP.items():
+        means = [
+            statistics.fmean(r["metrics"]["ndcg@10"] for r in rows if r["settings"][name] == value)
+            for value in grid
+        ]
+        margins.add_row(
+            name, "   ".join(f"{value:g}: {mean:.4f}" for value, mean in zip(grid, means, strict=True))
+        )
+    console.print(margins)
+    now = (
+        next(r for r in rows if all(current[n] == r["settings"][n] for n in SWEEP))
+        if all(current[n] in SWEEP[n] for n in SWEEP)
+        else None
+    )
+    if now:
+        console.print(f"Current settings: nDCG@10 {now['metrics']['ndcg@10']:.4f}", highlight=False)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -183,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, help="Data directory holding index/ (default: settings).")
     parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "tune.jsonl")
     parser.add_argument("--json", type=Path, dest="json_path", help="Also write the numbers to this file.")
+    parser.add_argument("--sweep", action="store_true", help="Grid-search the fusion settings instead.")
     args = parser.parse_args(argv)
 
     from paperlens.config import Settings
@@ -199,6 +294,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except PaperlensError as error:
             print(f"Error: {error}", file=sys.stderr)
             return 1
+        if args.sweep:
+            rows = sweep(index, embed_model, settings, questions)
+            print_sweep(rows, settings.retrieval.model_dump(), len(questions))
+            if args.json_path:
+                args.json_path.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+            return 0
         retriever = Retriever(index, embed_model, settings.retrieval)
         result = evaluate(retriever, questions)
     result["index"] = {"path": where, "embedding_model": index.embedding_model, "papers": len(index.papers)}
@@ -207,8 +308,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_table(
         result,
         f"Retrieval on {len(questions)} answerable questions, {len(index.papers)} papers, "
-        f"{index.embedding_model}\nhybrid = RRF with rrf_k={fusion.rrf_k}, candidates={fusion.candidates}, "
-        f"weights dense={fusion.dense_weight} bm25={fusion.bm25_weight}",
+        f"{index.embedding_model}\nhybrid = normalized scores weighted dense={fusion.dense_weight} "
+        f"bm25={fusion.bm25_weight}; candidates={fusion.candidates}, sentence_weight="
+        f"{fusion.sentence_weight}, title_weight={fusion.title_weight}, "
+        f"expansion_weight={fusion.expansion_weight}",
     )
     if args.json_path:
         args.json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

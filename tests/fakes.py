@@ -236,8 +236,9 @@ class ScriptedAssistant:
         self, query: str, k: int | None, filters: SearchFilters | None, script: Script
     ) -> list[PaperHit]:
         k = k or self.settings.retrieval.k
-        if script.ranking is not None:
+        if script.ranking is not None:  # a fixed ranking, still filtered like a real search
             papers = [self.index.papers[pid] for pid in script.ranking]
+            papers = [paper for paper in papers if filters is None or filters.accepts(paper)]
             scored = [(len(script.ranking) - i, paper) for i, paper in enumerate(papers)]
         else:
             wanted = overlap_words(query)

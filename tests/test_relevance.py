@@ -65,3 +65,11 @@ def test_questions_that_name_no_paper_or_ask_for_papers_are_not_judged() -> None
 def test_compounds_and_asking_verbs_are_not_the_missing_detail() -> None:
     question = "What speed did Megatron-LM reach when training a trillion-parameter model?"
     assert not missing_detail(question, PAPERS, vocabulary())
+
+
+def test_vocabulary_from_texts_counts_the_texts_holding_each_stem() -> None:
+    texts = [f"{p.title}\n{p.abstract}" for p in PAPERS]
+    built = Vocabulary.from_texts(texts)
+    assert built.total == 3
+    assert built.counts["imagenet-1k"] == 1 and built.counts["train"] == 1 and built.counts["baselin"] == 1
+    assert built.knows("Megatron-LM") and built.knows("ImageNet") and not built.knows("LoRA")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -158,46 +160,46 @@ def test_filtered_search_still_ranks_by_relevance(retriever: Retriever) -> None:
 # ---------------------------------------------------------------- fusion
 
 
-def ranked(paper_id: str, *chunk_ids: str) -> Ranked:
+def ranked(paper_id: str, *chunk_ids: str, score: float = 1.0) -> Ranked:
     passages = [Passage(chunk_id=c, text=f"text of {c}", score=1.0) for c in chunk_ids or (f"{paper_id}-0",)]
-    return Ranked(paper_id, 1.0, passages)
+    return Ranked(paper_id, score, passages)
 
 
 def fuser(**settings: float) -> Retriever:
     return Retriever(index=None, embed_model=None, settings=RetrievalSettings(**settings))  # type: ignore[arg-type]
 
 
-def test_fuse_is_reciprocal_rank_fusion() -> None:
-    dense = [ranked("A"), ranked("B"), ranked("C")]
-    lexical = [ranked("B"), ranked("D")]
-    fused = fuser(rrf_k=60, dense_weight=1.0, bm25_weight=1.0).fuse(dense, lexical)
+def test_fuse_sums_min_max_normalized_scores() -> None:
+    dense = [ranked("A", score=0.9), ranked("B", score=0.5), ranked("C", score=0.1)]
+    lexical = [ranked("B", score=10.0), ranked("D", score=2.0)]
+    fused = fuser(dense_weight=1.0, bm25_weight=1.0).fuse(dense, lexical)
     scores = {r.paper_id: r.score for r in fused}
-    assert scores["A"] == pytest.approx(1 / 61)
-    assert scores["B"] == pytest.approx(1 / 62 + 1 / 61)
-    assert scores["C"] == pytest.approx(1 / 63)
-    assert scores["D"] == pytest.approx(1 / 62)
-    assert [r.paper_id for r in fused] == ["B", "A", "D", "C"]
+    # dense -> A 1, B 0.5, C 0; lexical -> B 1, D 0; a paper a retriever missed gets 0 from it
+    assert scores == pytest.approx({"A": 1.0, "B": 1.5, "C": 0.0, "D": 0.0})
+    assert [r.paper_id for r in fused][:2] == ["B", "A"]
 
 
-@pytest.mark.parametrize("settings", [{}, {"rrf_k": 60, "bm25_weight": 1.0}], ids=["defaults", "plain"])
-def test_a_paper_found_by_both_beats_one_found_by_one(settings: dict) -> None:
-    # B is only third in each list but found by both; A and X top one list each.
-    dense = [ranked("A"), ranked("Y"), ranked("B")]
-    lexical = [ranked("X"), ranked("Z"), ranked("B")]
-    fused = fuser(**settings).fuse(dense, lexical)
-    assert fused[0].paper_id == "B"
-    assert {r.paper_id for r in fused} == {"A", "B", "X", "Y", "Z"}
+def test_a_confident_retriever_is_not_outvoted_by_a_flat_one() -> None:
+    # Dense barely separates A, B and C; BM25 puts B far ahead. Rank fusion would tie A and B.
+    dense = [ranked("A", score=0.60), ranked("B", score=0.59), ranked("C", score=0.58)]
+    lexical = [ranked("B", score=20.0), ranked("A", score=2.0), ranked("C", score=1.0)]
+    assert [r.paper_id for r in fuser().fuse(dense, lexical)] == ["B", "A", "C"]
 
 
-def test_fusion_weights_and_damping() -> None:
-    dense, lexical = [ranked("A"), ranked("B")], [ranked("B"), ranked("A")]
-    weighted = fuser(rrf_k=10, dense_weight=2.0, bm25_weight=0.5).fuse(dense, lexical)
-    scores = {r.paper_id: r.score for r in weighted}
-    assert scores["A"] == pytest.approx(2 / 11 + 0.5 / 12)
-    assert scores["B"] == pytest.approx(2 / 12 + 0.5 / 11)
-    assert weighted[0].paper_id == "A"
+def test_fusion_weights() -> None:
+    dense = [ranked("A", score=0.9), ranked("B", score=0.1)]
+    lexical = [ranked("B", score=9.0), ranked("A", score=1.0)]
+    weighted = fuser(dense_weight=2.0, bm25_weight=0.5).fuse(dense, lexical)
+    assert {r.paper_id: r.score for r in weighted} == pytest.approx({"A": 2.0, "B": 0.5})
     only_lexical = fuser(dense_weight=0.0).fuse(dense, lexical)
     assert [r.paper_id for r in only_lexical] == ["B", "A"]
+
+
+def test_a_list_of_equal_scores_counts_fully() -> None:
+    fused = fuser(dense_weight=1.0, bm25_weight=1.0).fuse(
+        [ranked("A", score=0.5)], [ranked("B", score=3.0), ranked("A", score=3.0)]
+    )
+    assert {r.paper_id: r.score for r in fused} == pytest.approx({"A": 2.0, "B": 1.0})
 
 
 def test_fuse_merges_passages_once_each_best_first() -> None:
@@ -230,3 +232,48 @@ def test_excluded_papers_are_never_returned(tiny_index: PaperIndex, settings: Se
         )
         assert best not in {hit.paper_id for hit in hits}
         assert hits or mode == "bm25", "dense search still ranks the other papers"
+
+
+# ---------------------------------------------------------------- fields, sentences, old indexes
+
+
+def test_a_paper_found_by_its_title_alone_joins_the_keyword_ranking(shared_index: PaperIndex) -> None:
+    # "Property" is only in the graph paper's title, never in an abstract.
+    retriever = Retriever(shared_index, HashEmbedding(), RetrievalSettings())
+    (hit,) = retriever.search("property", k=3, mode="bm25")
+    assert hit.paper_id == GRAPH and hit.bm25_score and hit.passages
+    without_titles = Retriever(shared_index, HashEmbedding(), RetrievalSettings(title_weight=0.0))
+    assert without_titles.search("property", k=3, mode="bm25") == []
+
+
+def test_dense_adds_the_best_sentence_but_reports_the_best_chunk(shared_index: PaperIndex) -> None:
+    query = "message passing predicts solubility"
+    plain = Retriever(shared_index, HashEmbedding(), RetrievalSettings(sentence_weight=0.0))
+    with_sentences = Retriever(shared_index, HashEmbedding(), RetrievalSettings(sentence_weight=1.0))
+    before = {h.paper_id: h for h in plain.search(query, k=10, mode="dense")}
+    after = {h.paper_id: h for h in with_sentences.search(query, k=10, mode="dense")}
+    assert after[GRAPH].rank == 1
+    assert after[GRAPH].dense_similarity == before[GRAPH].dense_similarity  # still the chunk's cosine
+    assert after[GRAPH].score > before[GRAPH].score
+
+
+def test_an_index_from_before_the_keyword_fields_still_searches(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """An index whose manifest has no keyword layout version gets its keyword index built in
+    memory; the next ingest stores it."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("old"), embedding=EmbeddingSettings(provider="hash"))
+    Ingester(settings, HashEmbedding(), progress=False).ingest([TINY_PAPERS])
+    sidecar = settings.index_path / "sidecar"
+    manifest = json.loads((sidecar / "manifest.json").read_text())
+    del manifest["keywords"]
+    (sidecar / "manifest.json").write_text(json.dumps(manifest))
+    shutil.rmtree(sidecar / "bm25-abstracts")
+    shutil.rmtree(sidecar / "bm25-titles")
+    (sidecar / "acronyms.json").unlink()
+    old = PaperIndex.load(settings)
+    assert old.manifest.keywords == 1
+    hits = Retriever(old, HashEmbedding(), RetrievalSettings()).search("pruning attention heads", mode="bm25")
+    assert hits[0].paper_id == PRUNING
+    Ingester(settings, HashEmbedding(), progress=False).ingest([TINY_PAPERS])
+    assert PaperIndex.load(settings).manifest.keywords == 2 and (sidecar / "acronyms.json").is_file()

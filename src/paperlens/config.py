@@ -87,9 +87,25 @@ class RetrievalSettings(Group):
     candidates: int = Field(
         default=100, ge=1, le=1000, description="Chunks fetched from each retriever before fusion."
     )
-    rrf_k: int = Field(default=20, ge=1, description="Reciprocal rank fusion damping constant.")
-    dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the fusion.")
-    bm25_weight: float = Field(default=2.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    dense_weight: float = Field(
+        default=1.0, ge=0, description="Weight of the dense scores (normalized per query) in the fusion."
+    )
+    bm25_weight: float = Field(
+        default=1.5, ge=0, description="Weight of the BM25 scores (normalized per query) in the fusion."
+    )
+    sentence_weight: float = Field(
+        default=0.5,
+        ge=0,
+        description="Dense: weight of a paper's best abstract sentence beside its best chunk (0: off).",
+    )
+    title_weight: float = Field(
+        default=0.5, ge=0, description="Weight of a title's BM25 score beside its abstract's, per paper."
+    )
+    expansion_weight: float = Field(
+        default=0.5,
+        ge=0,
+        description="Weight of the terms an acronym or its spelled-out form adds to a keyword query.",
+    )
     passages_per_paper: int = Field(
         default=2, ge=1, le=10, description="Best passages kept with each paper result."
     )

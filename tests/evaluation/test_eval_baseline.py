@@ -12,6 +12,7 @@ from paperlens.evaluation.baseline import (
     DEFAULT_GATED,
     Baseline,
     GatedMetric,
+    baseline_path,
     check_gate,
     load_baseline,
     make_baseline,
@@ -97,3 +98,9 @@ def test_committed_baseline_is_valid_and_gates_the_defaults() -> None:
     assert set(committed.metrics) <= set(DEFAULT_GATED)
     assert {"recall_at_10", "ndcg_at_10", "citation_validity", "key_fact_recall"} <= set(committed.metrics)
     assert all(0 < m.tolerance <= 0.05 for m in committed.metrics.values())
+
+
+def test_baseline_path_per_gold_set(tmp_path: Path) -> None:
+    assert baseline_path(tmp_path, Path("eval/tune.jsonl")) == tmp_path / "baseline.json"
+    assert baseline_path(tmp_path, Path("eval/report.jsonl")) == tmp_path / "baseline-report.json"
+    assert baseline_path(tmp_path, Path("/data/mine.jsonl")) == tmp_path / "baseline-mine.json"

@@ -171,3 +171,18 @@ def test_public_api_resolves() -> None:
     assert all(getattr(evaluation, name) for name in evaluation.__all__)
     with pytest.raises(AttributeError):
         _ = evaluation.nothing_here
+
+
+def test_each_gold_set_has_its_own_baseline(env: Path) -> None:
+    """The report set's baseline is eval/baseline-report.json, found by --gate on that set."""
+    report = write_questions(env / "eval" / "report.jsonl", QUESTIONS[:2])
+    written = runner.invoke(cli.eval_app, ["baseline", "--dataset", str(report)])
+    assert written.exit_code == 0, written.output
+    assert (env / "eval" / "baseline-report.json").is_file() and not (env / "eval" / "baseline.json").exists()
+    gated = runner.invoke(cli.eval_app, ["--dataset", str(report), "--gate", "--out", str(env / "run")])
+    assert gated.exit_code == 0 and "Baseline gate" in gated.output
+    from_run = runner.invoke(cli.eval_app, ["baseline", str(env / "run")])  # the run's own set
+    assert from_run.exit_code == 0, from_run.output
+    assert not (env / "eval" / "baseline.json").exists()
+    tune = runner.invoke(cli.eval_app, ["--gate", "--out", str(env / "tune-run")])
+    assert tune.exit_code == 1 and "no baseline here" in " ".join(tune.output.split())

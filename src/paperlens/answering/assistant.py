@@ -61,7 +61,7 @@ class Assistant:
         bank = SentenceBank(embed_model, index.sentences)
         judge = llm if settings.answer.llm_support_check else None
         checker = SupportChecker(bank, settings.tuning, judge, prompts)
-        vocabulary = Vocabulary.from_bm25(index.bm25, len(index.chunks), settings.tuning.rare_share)
+        vocabulary = Vocabulary.from_texts([c.text for c in index.chunks], settings.tuning.rare_share)
         tuning = settings.tuning
         engine = AnswerEngine(llm, prompts, bank, checker, vocabulary, tuning, Composer(bank, tuning))
         topics = TopicWords(vocabulary, tuning.topic_rarity, tuning.topic_keyness, tuning.generic_share)

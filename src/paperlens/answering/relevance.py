@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 import re
-
-import bm25s
+from collections import Counter
+from collections.abc import Sequence
 
 from paperlens.config import TuningSettings
 from paperlens.text import STOPWORDS, content_stems, stem
@@ -32,17 +32,17 @@ DETAIL_QUESTION = re.compile(
 
 
 class Vocabulary:
-    """The collection's words (stemmed, as BM25 indexed them) and how many chunks hold each."""
+    """The collection's content words (stemmed) and how many chunks hold each."""
 
     def __init__(self, chunk_counts: dict[str, int], total_chunks: int, rare_share: float = 0.01) -> None:
         self.counts, self.total, self.rare_share = chunk_counts, max(total_chunks, 1), rare_share
         self.parts = {part for term in chunk_counts for part in re.split(r"[-–]", term) if part}
 
     @classmethod
-    def from_bm25(cls, bm25: bm25s.BM25, total_chunks: int, rare_share: float = 0.01) -> Vocabulary:
-        indptr = bm25.scores["indptr"]
-        counts = {term: int(indptr[i + 1] - indptr[i]) for term, i in bm25.vocab_dict.items() if term}
-        return cls(counts, total_chunks, rare_share)
+    def from_texts(cls, texts: Sequence[str], rare_share: float = 0.01) -> Vocabulary:
+        """Counts of each content stem over `texts` (the index's chunks)."""
+        counts = Counter(term for text in texts for term in content_stems(text))
+        return cls(dict(counts), len(texts), rare_share)
 
     def knows(self, word: str) -> bool:
         word = word.lower()

@@ -1,6 +1,8 @@
 """The regression gate: eval/baseline.json holds gated metrics with their tolerances.
 
-A run fails the gate when a gated metric is worse than its baseline value by more than the
+Each gold set has its own baseline (`baseline_path`): eval/baseline.json for the tune set and
+eval/baseline-report.json for the report set, which is what CI holds the code to. A run fails
+the gate when a gated metric is worse than its baseline value by more than the
 tolerance (below for higher-is-better metrics, above for the others, like false refusals), or
 when it was not measured at all. Tolerances are absolute and live in the file, next to the
 values they apply to. The file changes only through `paperlens eval baseline`, which keeps
@@ -37,6 +39,7 @@ DEFAULT_GATED: dict[str, float] = {
     "refusal_recall": 0.05,
     "refusal_accuracy": 0.03,
     "false_refusal_rate": 0.03,
+    "leave_out_refusal_recall": 0.03,
 }
 SOURCE_KEYS = (
     "created_at",
@@ -134,6 +137,13 @@ def make_baseline(summary: dict[str, Any], previous: Baseline | None = None) -> 
         )
     source = {key: summary.get("meta", {}).get(key) for key in SOURCE_KEYS}
     return Baseline(source=source, metrics=metrics), skipped
+
+
+def baseline_path(eval_dir: Path, dataset: Path) -> Path:
+    """Where a dataset's baseline lives: eval/baseline.json for the tune set (the default
+    dataset), eval/baseline-<name>.json for any other (eval/baseline-report.json)."""
+    name = Path(dataset).stem
+    return eval_dir / ("baseline.json" if name == "tune" else f"baseline-{name}.json")
 
 
 def load_baseline(path: Path) -> Baseline:

@@ -70,6 +70,12 @@ CATALOG: tuple[MetricInfo, ...] = (
         higher_is_better=False,
     ),
     MetricInfo(
+        "leave_out_refusal_recall",
+        "leave-out refusal recall",
+        "Refusal",
+        "Share of answerable questions refused once their gold papers are hidden (--leave-out).",
+    ),
+    MetricInfo(
         "alce_citation_recall",
         "ALCE citation recall",
         "Judge",

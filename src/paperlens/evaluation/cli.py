@@ -66,10 +66,14 @@ def execute(
 ) -> EvalRun:
     """Load everything, then run the questions under a progress bar."""
     from paperlens.evaluation.dataset import load_dataset
-    from paperlens.evaluation.runner import run_eval
+    from paperlens.evaluation.runner import planned, run_eval
 
     if judge and options.retrieval_only:
         raise ConfigError("--judge grades answers, and --retrieval-only makes none; use one or the other.")
+    if options.leave_out and options.retrieval_only:
+        raise ConfigError(
+            "--leave-out scores refusals, and --retrieval-only makes no answers; use one or the other."
+        )
     with errors.status("Loading the index and models…"):
         assistant = make_assistant(settings)
     dataset = load_dataset(dataset_path, set(assistant.index.papers))
@@ -78,7 +82,7 @@ def execute(
     the_judge = build_judge(assistant, settings, cache_dir) if judge else None
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=errors, transient=True) as progress:
-        task = progress.add_task("Evaluating", total=len(dataset.questions))
+        task = progress.add_task("Evaluating", total=planned(dataset, options))
         run = run_eval(
             assistant,
             dataset,
@@ -124,6 +128,13 @@ def print_gate(report: GateReport) -> None:
 DatasetOption = Annotated[
     Path | None, typer.Option("--dataset", help="Gold questions (JSONL); default: eval/tune.jsonl.")
 ]
+LeaveOutOption = Annotated[
+    bool,
+    typer.Option(
+        "--leave-out",
+        help="Also ask every answerable question with its gold papers hidden, expecting a refusal.",
+    ),
+]
 
 
 @eval_app.callback(invoke_without_command=True)
@@ -150,28 +161,34 @@ def run(
         bool, typer.Option("--gate", help="Fail (exit 1) when a gated metric falls below the baseline.")
     ] = False,
     baseline: Annotated[
-        Path | None, typer.Option("--baseline", help="Baseline for --gate; default: eval/baseline.json.")
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="Baseline for --gate; default: the dataset's (eval/baseline.json for the tune set, "
+            "eval/baseline-report.json for eval/report.jsonl).",
+        ),
     ] = None,
+    leave_out: LeaveOutOption = False,
 ) -> None:
     """Run the assistant over the gold questions and write results, summary and report to --out."""
     if ctx.invoked_subcommand is not None:
         return
-    from paperlens.evaluation.baseline import check_gate, load_baseline
+    from paperlens.evaluation.baseline import baseline_path, check_gate, load_baseline
     from paperlens.evaluation.runner import RunOptions
     from paperlens.evaluation.writers import write_run
 
     settings = load_settings()
-    options = RunOptions(k=k, mode=mode, retrieval_only=retrieval_only)
+    options = RunOptions(k=k, mode=mode, retrieval_only=retrieval_only, leave_out=leave_out)
     cache_dir = judge_cache or settings.eval_dir / "cache" / "judge"
-    finished = execute(
-        settings, dataset or settings.eval_dir / "tune.jsonl", options, judge, cache_dir, limit
-    )
+    dataset = dataset or settings.eval_dir / "tune.jsonl"
+    finished = execute(settings, dataset, options, judge, cache_dir, limit)
     directory = out or settings.eval_dir / "runs" / time.strftime("%Y%m%d-%H%M%S")
     paths = write_run(finished, directory)
     print_overview(finished)
     console.print(f"Wrote {', '.join(str(p) for p in paths.values())}", highlight=False)
     if gate:
-        report = check_gate(finished.summary, load_baseline(baseline or settings.eval_dir / "baseline.json"))
+        gated = baseline or baseline_path(settings.eval_dir, dataset)
+        report = check_gate(finished.summary, load_baseline(gated))
         print_gate(report)
         if not report.passed:
             raise typer.Exit(1)
@@ -251,20 +268,28 @@ def set_baseline(
     ] = None,
     dataset: DatasetOption = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Baseline file; default: eval/baseline.json.")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Baseline file; default: the dataset's (eval/baseline.json for the tune set, "
+            "eval/baseline-report.json for eval/report.jsonl).",
+        ),
     ] = None,
+    leave_out: LeaveOutOption = False,
 ) -> None:
     """Write the baseline (gated metrics and tolerances) from a run; the only way it changes."""
-    from paperlens.evaluation.baseline import load_baseline, make_baseline, save_baseline
+    from paperlens.evaluation.baseline import baseline_path, load_baseline, make_baseline, save_baseline
     from paperlens.evaluation.runner import RunOptions
     from paperlens.evaluation.writers import read_run
 
     settings = load_settings()
-    path = out or settings.eval_dir / "baseline.json"
     if from_run:
         finished = read_run(from_run)
+        dataset = Path(finished.summary.get("meta", {}).get("dataset") or "tune.jsonl")
     else:
-        finished = execute(settings, dataset or settings.eval_dir / "tune.jsonl", RunOptions())
+        dataset = dataset or settings.eval_dir / "tune.jsonl"
+        finished = execute(settings, dataset, RunOptions(leave_out=leave_out))
+    path = out or baseline_path(settings.eval_dir, dataset)
     previous = load_baseline(path) if path.is_file() else None
     new, skipped = make_baseline(finished.summary, previous)
     save_baseline(new, path)

@@ -14,6 +14,7 @@ QUALITY_METRICS = (
     "cited_paper_recall",
     "citation_support_rate",
     "refusal_accuracy",
+    "leave_out_refusal_recall",
     "alce_citation_recall",
     "judge_correctness",
 )

@@ -41,6 +41,9 @@ class QuestionResult(BaseModel):
     type: str
     answerable: bool
     gold_paper_ids: list[str] = Field(default_factory=list)
+    hidden_paper_ids: list[str] = Field(
+        default_factory=list, description="Papers hidden from retrieval (leave-paper-out questions)."
+    )
     key_facts: list[str] = Field(default_factory=list)
     reference_answer: str = ""
     ranking: list[str] = Field(default_factory=list, description="Paper ids from search, best first.")

@@ -1,8 +1,10 @@
 """Runs an assistant over gold questions and scores every answer.
 
 Retrieval metrics come from `assistant.search` at depth 10, so recall@10 means the same
-whatever k the answers use; the answer's own `retrieved` papers give `context_recall`. The
-runner only knows the `AssistantProtocol` interface, never how answers are made.
+whatever k the answers use; the answer's own `retrieved` papers give `context_recall`. With
+`leave_out`, every answerable question is asked once more with its gold papers hidden and only
+its refusal is scored (see leave_out.py). The runner only knows the `AssistantProtocol`
+interface, never how answers are made.
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ from paperlens.errors import QuestionError
 from paperlens.evaluation.dataset import Dataset, GoldQuestion
 from paperlens.evaluation.judge import Judge
 from paperlens.evaluation.judge_metrics import judge_answer
+from paperlens.evaluation.leave_out import (
+    LEAVE_OUT_TYPE,
+    REFERENCE,
+    LeaveOut,
+    leaked,
+    leave_out_metrics,
+    leave_out_questions,
+)
 from paperlens.evaluation.meta import config_hash, corpus_version, git_commit, now
 from paperlens.evaluation.records import QuestionResult
 from paperlens.evaluation.scoring import RANK_DEPTH, answer_metrics, retrieval_metrics
@@ -33,6 +43,13 @@ class RunOptions:
     mode: RetrievalMode | None = None
     retrieval_only: bool = False
     depth: int = RANK_DEPTH
+    leave_out: bool = False
+
+
+def planned(dataset: Dataset, options: RunOptions) -> int:
+    """How many results a run of `dataset` makes (for progress bars)."""
+    extra = len(leave_out_questions(dataset.questions)) if options.leave_out else 0
+    return len(dataset.questions) + extra
 
 
 def elapsed_ms(started: float) -> float:
@@ -51,6 +68,10 @@ class EvalRunner:
             results.append(self.evaluate(gold))
             if progress:
                 progress(results[-1])
+        for item in leave_out_questions(questions) if self.options.leave_out else []:
+            results.append(self.evaluate_leave_out(item))
+            if progress:
+                progress(results[-1])
         return results
 
     def evaluate(self, gold: GoldQuestion) -> QuestionResult:
@@ -63,6 +84,32 @@ class EvalRunner:
                 self.score_answer(gold, answer, result)
         except QuestionError as error:
             result.error = str(error)
+        return result
+
+    def evaluate_leave_out(self, item: LeaveOut) -> QuestionResult:
+        """The question with its gold papers hidden: refused or not; a hidden paper that comes
+        back is an error (the filter failed) and counts as not refused."""
+        result = QuestionResult(
+            id=item.id,
+            question=item.question,
+            type=LEAVE_OUT_TYPE,
+            answerable=False,
+            hidden_paper_ids=item.hidden,
+            reference_answer=REFERENCE,
+        )
+        try:
+            answer = self.assistant.ask(
+                item.question, filters=item.filters, k=self.options.k, mode=self.options.mode
+            )
+        except QuestionError as error:
+            result.error = str(error)
+            return result
+        result.record_answer(answer)
+        result.titles = self.titles(answer.retrieved, item.gold)
+        leaks = leaked(answer, item.hidden)
+        if leaks:
+            result.error = f"hidden papers came back in the answer: {', '.join(leaks)}"
+        result.metrics.update(leave_out_metrics(answer.refused and not leaks))
         return result
 
     def rank(self, gold: GoldQuestion, result: QuestionResult) -> None:

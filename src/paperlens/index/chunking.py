@@ -1,12 +1,11 @@
-"""Chunking: a paper's title plus windows of whole abstract sentences, each within the model's limit,
-and the stemmed terms BM25 indexes them by."""
+"""Chunking: a paper's title plus windows of whole abstract sentences, each within the model's limit."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
 
-from paperlens.text import content_words, split_sentences, stem
+from paperlens.text import split_sentences
 from paperlens.types import Chunk, Paper
 
 
@@ -91,5 +90,6 @@ def chunk_text(title: str, sentences: list[str]) -> str:
     return f"{title}\n{' '.join(sentences)}".strip()
 
 
-def bm25_terms(text: str) -> list[str]:
-    return [stem(word) for word in content_words(text)]
+def chunk_body(text: str) -> str:
+    """The abstract window of a chunk's text, without the title line `chunk_text` put first."""
+    return text.partition("\n")[2]

@@ -19,7 +19,6 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-import bm25s
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import BaseModel
@@ -27,7 +26,8 @@ from tqdm import tqdm
 
 from paperlens.config import Settings
 from paperlens.errors import CorpusError
-from paperlens.index.chunking import bm25_terms, chunk_paper
+from paperlens.index import keywords
+from paperlens.index.chunking import chunk_paper
 from paperlens.index.corpus import RecordNote, merge_duplicates, read_corpus
 from paperlens.index.paper_index import (
     PAPERS,
@@ -222,9 +222,7 @@ class Ingester:
         try:
             write_jsonl(fresh / PAPERS, papers)
             write_jsonl(fresh / "chunks.jsonl", chunks)
-            bm25 = bm25s.BM25()
-            bm25.index([bm25_terms(chunk.text) or [""] for chunk in chunks], show_progress=False)
-            bm25.save(str(fresh / "bm25"), show_progress=False)
+            keywords.KeywordIndex.build(papers, chunks).save(fresh)
             sentences.save(fresh)
             Manifest(
                 embedding_model=self.signature,
@@ -234,6 +232,7 @@ class Ingester:
                 papers=len(papers),
                 chunks=len(chunks),
                 built_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+                keywords=keywords.VERSION,
             ).write(fresh)
         except BaseException:
             shutil.rmtree(fresh, ignore_errors=True)

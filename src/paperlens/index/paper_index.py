@@ -2,8 +2,9 @@
 
 The index has two halves that always change together:
 - Chroma holds one vector per chunk (see `store.py`), with the paper's content hash;
-- the sidecar directory holds the paper records, the chunk texts, the BM25 index, the abstract
-  sentence vectors and a manifest naming the embedding model. `ingest.py` writes it.
+- the sidecar directory holds the paper records, the chunk texts, the keyword index (BM25 over
+  abstracts and titles, acronyms: `keywords.py`), the abstract sentence vectors and a manifest
+  naming the embedding model. `ingest.py` writes it.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import bm25s
 from pydantic import BaseModel, ConfigDict
 
 from paperlens.config import Settings
 from paperlens.errors import IndexMismatchError, IndexMissingError, PaperNotFoundError
+from paperlens.index import keywords
+from paperlens.index.keywords import KeywordIndex
 from paperlens.index.sentences import SentenceStore
 from paperlens.index.store import ChromaStore
 from paperlens.providers import embedding_signature
@@ -39,6 +41,7 @@ class Manifest(BaseModel):
     papers: int = 0
     chunks: int = 0
     built_at: str = ""
+    keywords: int = 1  # layout version of the keyword index (manifests before it had none)
 
     def write(self, directory: Path) -> None:
         (directory / MANIFEST).write_text(self.model_dump_json(indent=2), encoding="utf-8")
@@ -61,7 +64,7 @@ class PaperIndex:
         self.papers: dict[str, Paper] = read_papers_file(self.directory)
         self.chunks: list[Chunk] = read_jsonl(self.directory / "chunks.jsonl", Chunk)
         self.chunk_by_id: dict[str, Chunk] = {chunk.chunk_id: chunk for chunk in self.chunks}
-        self._bm25: bm25s.BM25 | None = None
+        self._keywords: KeywordIndex | None = None
         self._sentences: SentenceStore | None = None
         self._opened = False
 
@@ -110,10 +113,15 @@ class PaperIndex:
         return self._sentences
 
     @property
-    def bm25(self) -> bm25s.BM25:
-        if self._bm25 is None:
-            self._bm25 = bm25s.BM25.load(str(self.directory / "bm25"), show_progress=False)
-        return self._bm25
+    def keywords(self) -> KeywordIndex:
+        """The keyword index; one stored in an older layout is rebuilt in memory (it takes well
+        under a second for thousands of papers) until `paperlens ingest` stores the new one."""
+        if self._keywords is None:
+            if self.manifest.keywords == keywords.VERSION:
+                self._keywords = KeywordIndex.load(self.directory, self.chunks, list(self.papers))
+            else:
+                self._keywords = KeywordIndex.build(list(self.papers.values()), self.chunks)
+        return self._keywords
 
     def vectors(self) -> ChromaStore:
         """The Chroma side, opened on first use (BM25-only searches never touch it)."""

@@ -64,6 +64,24 @@ class SentenceStore:
             return None
         return self.matrix[row[0] : row[1]]
 
+    def best_similarity(self, paper_ids: list[str], unit_vector: np.ndarray) -> dict[str, float]:
+        """Each paper's highest cosine similarity between one of its sentences and the vector
+        (papers without stored sentences are left out)."""
+        spans = [
+            (pid, self.rows[pid])
+            for pid in paper_ids
+            if pid in self.rows and self.rows[pid][1] > self.rows[pid][0]
+        ]
+        if not spans:
+            return {}
+        picked = np.concatenate([np.arange(start, end) for _, (start, end, _) in spans])
+        similarities = np.asarray(self.matrix[picked]) @ unit_vector
+        best, offset = {}, 0
+        for pid, (start, end, _) in spans:
+            best[pid] = float(similarities[offset : offset + end - start].max())
+            offset += end - start
+        return best
+
     def save(self, directory: Path) -> None:
         np.save(directory / self.MATRIX, self.matrix)
         (directory / self.ROWS).write_text(json.dumps(self.rows), encoding="utf-8")
