@@ -6,8 +6,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -67,3 +71,23 @@ def start_chroma(root: Path) -> tuple[subprocess.Popen[bytes], int]:
         stop_process(process)
         raise RuntimeError(f"{error}; chroma said:\n{log.read_text(errors='replace')}") from None
     return process, port
+
+@contextmanager
+def uvicorn_in_thread(app: Any, port: int, seconds: float = 30.0) -> Iterator[str]:
+    """An ASGI app served by uvicorn on a loopback port from a thread of this process (for apps
+    built over a fake assistant); stopped by asking the server to exit, then joining it."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + seconds
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"uvicorn did not start on port {port}")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=seconds)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 RetrievalMode = Literal["bm25", "dense", "hybrid"]
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
@@ -327,6 +327,47 @@ class AppSettings(Group):
     concurrency: int = Field(default=4, ge=1, description="Chats answered at the same time.")
 
 
+class ApiSettings(Group):
+    """`paperlens serve`: the HTTP API, the MCP endpoint and the web app on one port."""
+
+    host: str = Field(
+        default="127.0.0.1", description="Interface to bind; anything but loopback needs API keys."
+    )
+    port: int = Field(default=8000, ge=1, le=65535, description="Port of the API server.")
+    keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "API keys, comma-separated; clients send one as 'Authorization: Bearer KEY'. "
+            "None: no check (allowed on loopback only)."
+        ),
+    )
+    max_body_bytes: int = Field(
+        default=262_144, ge=1024, description="Largest request body; a larger one gets 413."
+    )
+    concurrency: int = Field(default=4, ge=1, le=64, description="Requests answered at the same time.")
+    queue: int = Field(
+        default=32,
+        ge=0,
+        description="Requests that may wait for a free slot; beyond them the answer is 429 with Retry-After.",
+    )
+    retry_after: int = Field(default=1, ge=1, le=3600, description="Seconds a 429 asks the client to wait.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API, comma-separated. None: CORS off.",
+    )
+    workers: int = Field(
+        default=1, ge=1, le=32, description="Server processes; the web app is mounted only with one."
+    )
+    web: bool = Field(default=True, description="Serve the web app at / on the same port.")
+
+    @field_validator("keys", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PAPERLENS_",
@@ -353,6 +394,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     tuning: TuningSettings = TuningSettings()
     app: AppSettings = AppSettings()
+    api: ApiSettings = ApiSettings()
 
     @property
     def papers_path(self) -> Path:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.table import Table
@@ -15,7 +15,10 @@ from paperlens.errors import PaperlensError
 from paperlens.evaluation.cli import eval_app
 from paperlens.inputs import validate_k, validate_mode, validate_request
 from paperlens.interfaces.terminal import console, errors, friendly, print_json
-from paperlens.types import Answer, Delta, Turn, collect_answer
+from paperlens.types import Answer, Delta, Paper, Turn, collect_answer
+
+if TYPE_CHECKING:
+    from paperlens.answering.export import Reference
 
 app = typer.Typer(
     help="Cited question answering over a collection of research papers.",
@@ -30,6 +33,14 @@ ModeOption = Annotated[
 # k, the mode and the question are checked by paperlens.inputs, like every other surface does.
 KOption = Annotated[int | None, typer.Option("--k", help="Papers to retrieve (1-100).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+OutputFormat = Literal["json", "bibtex", "csl-json", "markdown"]
+FormatOption = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        help="Print only the references as bibtex, csl-json or markdown, or everything as json.",
+    ),
+]
 
 
 @app.command()
@@ -115,6 +126,7 @@ def search(
     source: Annotated[list[str] | None, typer.Option(help="Only papers from this listing file.")] = None,
     year_min: Annotated[int | None, typer.Option(help="Only papers from this year on.")] = None,
     category: Annotated[list[str] | None, typer.Option(help="Only papers in this category.")] = None,
+    output_format: FormatOption = None,
 ) -> None:
     """Find the papers that best match QUERY (no answer, just ranked papers)."""
     from paperlens.types import SearchFilters
@@ -127,7 +139,12 @@ def search(
     need_embedder = (request.mode or settings.retrieval.mode) != "bm25"
     retriever = build_retriever(settings, need_embedder=need_embedder)
     hits = retriever.search(request.question, k=request.k, mode=request.mode, filters=request.filters)
-    if json_output:
+    if output_format not in (None, "json"):
+        from paperlens.answering.export import hit_references
+
+        print_export(hit_references(hits, retriever.index.papers), output_format)
+        return
+    if json_output or output_format == "json":
         print_json(
             [
                 {
@@ -190,6 +207,26 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     return {**answer.model_dump(mode="json"), "references": answer.references}
 
 
+def print_export(references: list[Reference], output_format: str | None) -> None:
+    """Only the references, in a citation format, so the output can go straight into a file."""
+    from paperlens.answering.export import EXPORT_FORMATS, render
+
+    if not references:
+        errors.print("Nothing cited, so there are no references to export.")
+    fmt = next(f for f in EXPORT_FORMATS if f == output_format)
+    sys.stdout.write(render(references, fmt))
+
+
+def print_answer(answer: Answer, papers: Mapping[str, Paper], output_format: str | None) -> None:
+    """An answer as json (`--json` or `--format json`), or its references in a citation format."""
+    from paperlens.answering.export import answer_references
+
+    if output_format in (None, "json"):
+        print_json(answer_json(answer))
+    else:
+        print_export(answer_references(answer, papers), output_format)
+
+
 @app.command()
 @friendly
 def ask(
@@ -197,14 +234,15 @@ def ask(
     k: KOption = None,
     mode: ModeOption = None,
     json_output: JsonOption = False,
+    output_format: FormatOption = None,
 ) -> None:
     """Answer QUESTION from the papers, every claim cited by number, or say the collection cannot."""
     settings = load_settings()
     request = validate_request(question, settings.answer.max_question_chars, k, mode)
     assistant = build_assistant(settings)
     options: dict[str, Any] = {"k": request.k, "mode": request.mode}
-    if json_output:
-        print_json(answer_json(assistant.ask(request.question, **options)))
+    if json_output or output_format:
+        print_answer(assistant.ask(request.question, **options), assistant.index.papers, output_format)
     else:
         print_stream(assistant.stream(request.question, **options))
 
@@ -249,6 +287,7 @@ def summarize(
     topic: Annotated[str | None, typer.Option(help="Summarize the work on a theme instead.")] = None,
     k: KOption = None,
     json_output: JsonOption = False,
+    output_format: FormatOption = None,
 ) -> None:
     """A cited summary of one paper (PAPER_ID) or of a theme (--topic "pruning")."""
     from paperlens.errors import QuestionError
@@ -262,12 +301,14 @@ def summarize(
 
         index = PaperIndex.load(settings)
         index.paper(paper_id)  # an unknown id is reported before the models load
-        stream = build_assistant(settings, index).stream_paper_summary(paper_id)
+        assistant = build_assistant(settings, index)
+        stream = assistant.stream_paper_summary(paper_id)
     else:
         request = validate_request(topic, settings.answer.max_question_chars, k)
-        stream = build_assistant(settings).stream_topic_summary(request.question, k=request.k)
-    if json_output:
-        print_json(answer_json(collect_answer(stream)))
+        assistant = build_assistant(settings)
+        stream = assistant.stream_topic_summary(request.question, k=request.k)
+    if json_output or output_format:
+        print_answer(collect_answer(stream), assistant.index.papers, output_format)
     else:
         print_stream(stream)
 
@@ -306,6 +347,38 @@ def app_command(
     if host is not None:
         settings.app.host = host
     launch(settings)
+
+
+@app.command()
+@friendly
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default: 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: PAPERLENS_API_PORT or 8000).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=32, help="Server processes (the web app needs one).")
+    ] = None,
+) -> None:
+    """Serve the OpenAI-compatible API (/v1), the MCP server (/mcp), the API docs (/docs) and the
+    web app (/) on one port. Beyond loopback it needs PAPERLENS_API_KEYS."""
+    from paperlens.interfaces.api.server import serve as run_server
+
+    settings = load_settings()
+    for name, value in {"host": host, "port": port, "workers": workers}.items():
+        if value is not None:
+            setattr(settings.api, name, value)
+    run_server(settings)
+
+
+@app.command("mcp")
+@friendly
+def mcp_command() -> None:
+    """Serve the MCP server over stdio, for MCP clients that start it (stdout carries the protocol)."""
+    from paperlens.answering.assistant import Assistant
+    from paperlens.interfaces.api.context import Lazy
+    from paperlens.interfaces.api.mcp_server import run_stdio
+
+    settings = load_settings()
+    run_stdio(Lazy(lambda: Assistant.from_settings(settings)))
 
 
 app.add_typer(eval_app, name="eval")
