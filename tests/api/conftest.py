@@ -75,7 +75,9 @@ def serve_process(env: dict[str, str], log_path: Path, *args: str) -> Iterator[s
             wait_for_http(f"{url}/docs", 180, process)
             yield url
         except (RuntimeError, TimeoutError) as error:
-            raise RuntimeError(f"{error}; server log:\n{log_path.read_text(errors='replace')[-3000:]}") from None
+            raise RuntimeError(
+                f"{error}; server log:\n{log_path.read_text(errors='replace')[-3000:]}"
+            ) from None
         finally:
             stop_process(process, seconds=20)
 

@@ -152,11 +152,15 @@ def test_unknown_fields_are_ignored_and_models_are_listed(api_url: str) -> None:
 
 def test_api_keys_are_required_when_configured(keyed_url: str) -> None:
     with pytest.raises(openai.AuthenticationError) as missing:
-        client(keyed_url, key="not-a-key").chat.completions.create(model="paperlens", messages=[user(QUESTION)])
+        client(keyed_url, key="not-a-key").chat.completions.create(
+            model="paperlens", messages=[user(QUESTION)]
+        )
     assert missing.value.code == "invalid_api_key"
     assert httpx.get(f"{keyed_url}/v1/models").status_code == 401
     assert httpx.post(f"{keyed_url}/mcp", json={}).status_code == 401
-    reply = client(keyed_url, key=KEYS[1]).chat.completions.create(model="paperlens", messages=[user(QUESTION)])
+    reply = client(keyed_url, key=KEYS[1]).chat.completions.create(
+        model="paperlens", messages=[user(QUESTION)]
+    )
     assert extra(reply, "citations")[0]["title"] == PRUNING
     assert httpx.get(f"{keyed_url}/docs").status_code == 200, "the docs need no key"
 
@@ -184,7 +188,9 @@ def test_twenty_concurrent_clients_get_their_own_answers(api_url: str, papers: d
 def test_search_papers_and_summaries_endpoints(api_url: str, papers: dict[str, Any]) -> None:
     found = httpx.post(f"{api_url}/v1/search", json={"query": "pruning attention heads", "k": 3}).json()
     assert found["data"][0]["title"] == PRUNING and found["data"][0]["score"] > found["data"][1]["score"]
-    bib = httpx.post(f"{api_url}/v1/search", json={"query": "pruning attention heads", "k": 3, "format": "bibtex"})
+    bib = httpx.post(
+        f"{api_url}/v1/search", json={"query": "pruning attention heads", "k": 3, "format": "bibtex"}
+    )
     assert bib.headers["content-type"].startswith("application/x-bibtex")
     assert len(bibtexparser.parse_string(bib.text).entries) == 3
     listing = httpx.get(f"{api_url}/v1/papers").json()["data"]
