@@ -20,7 +20,7 @@ from paperlens.config import AppSettings, Settings
 from paperlens.interfaces.web.handlers import AssistantProvider, ChatSession, Handlers
 from paperlens.interfaces.web.layout import launch
 from paperlens.offline import offline_environ
-from processes import free_port, stop_process, wait_for_http
+from processes import free_port, stop_process, uvicorn_in_thread, wait_for_http
 
 from .fake_papers import fake_assistant
 
@@ -50,11 +50,27 @@ def served(assistant: object, settings: Settings) -> Iterator[str]:
 
 
 @contextmanager
-def app_process(env: dict[str, str], log_path: Path, port: int) -> Iterator[str]:
-    """`python app.py` as its own process; stopped by its pid afterwards."""
+def served_by_api(assistant: object, settings: Settings) -> Iterator[str]:
+    """The app as `paperlens serve` mounts it (at / beside the API), over `assistant`, on uvicorn
+    in this process, on the port in `settings`."""
+    from paperlens.interfaces.api.app import create_app, mount_web_app
+
+    provider = AssistantProvider.ready(assistant)  # type: ignore[arg-type]
+    app = create_app(provider.get, settings)
+    assert mount_web_app(app, provider, settings, "127.0.0.1")
+    with uvicorn_in_thread(app, settings.app.port) as url:
+        wait_until_up(url, 30)
+        yield url
+
+
+@contextmanager
+def app_process(
+    env: dict[str, str], log_path: Path, port: int, command: tuple[str, ...] = (str(ROOT / "app.py"),)
+) -> Iterator[str]:
+    """`python app.py` (or another command) as its own process; stopped by its pid afterwards."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, *command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -126,6 +142,17 @@ def real_app(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
     port = free_port()
     log = tmp_path_factory.mktemp("real-app") / "app.log"
     with app_process(settings_env(real_settings, port), log, port) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def real_served_app(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`paperlens serve` over the real corpus (extractive mode): the web app at /, one process."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("real-serve") / "serve.log"
+    env = settings_env(real_settings, port) | {"PAPERLENS_API_PORT": str(port)}
+    command = ("-c", "from paperlens.interfaces.cli import main; main()", "serve")
+    with app_process(env, log, port, command) as url:
         yield url
 
 

@@ -17,7 +17,7 @@ import pytest
 from paperlens.errors import LLMError
 
 from .browser import ensure_chromium, make_driver
-from .conftest import ROOT, fake_settings, served
+from .conftest import ROOT, fake_settings, served, served_by_api
 from .fake_papers import fake_assistant
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -55,9 +55,15 @@ def shots(request: pytest.FixtureRequest) -> Path:
     return directory
 
 
+@pytest.fixture(scope="module", params=["launch", "serve"])
+def served_by(request: pytest.FixtureRequest) -> str:
+    """The same app served by Gradio's own launch and mounted by `paperlens serve`."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def fake_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("browser-app")
+def fake_root(tmp_path_factory: pytest.TempPathFactory, served_by: str) -> Path:
+    return tmp_path_factory.mktemp(f"browser-app-{served_by}")
 
 
 @pytest.fixture(scope="module")
@@ -66,14 +72,14 @@ def fake_eval_dir(fake_root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def fake_url(fake_root: Path) -> Iterator[str]:
+def fake_url(fake_root: Path, served_by: str) -> Iterator[str]:
     settings = fake_settings(fake_root)
     assistant = fake_assistant(settings, delay=0.03)
     assistant.script("answer slowly about pruning heads and distillation", delay=0.25)
     assistant.script("unknown topic: pruning heads?", refuse=True)
     assistant.script("please fail llm", error=LLMError("http://127.0.0.1:9/v1", "connection refused"))
     assistant.script("unsupported claim about pruning heads", unsupported=True)
-    with served(assistant, settings) as url:
+    with (served if served_by == "launch" else served_by_api)(assistant, settings) as url:
         yield url
 
 
@@ -203,6 +209,24 @@ def test_question_streams_into_a_cited_answer(driver: Any, fake_url: str, shots:
     screenshot(driver, shots, "cited-answer")
 
 
+def test_download_references_of_the_latest_answer(driver: Any, fake_url: str, shots: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    open_app(driver, fake_url)
+    assert not driver.find_element(By.CSS_SELECTOR, "#download").is_enabled(), "nothing to download yet"
+    ask(driver, "How much faster are pruned transformer heads?")
+    wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#download").is_enabled(), 10, "the download")
+    # Gradio downloads through a link it clicks; catch that link's address and fetch the file.
+    js(driver, "HTMLAnchorElement.prototype.click = function () { window.paperlensDownload = this.href; }")
+    driver.find_element(By.CSS_SELECTOR, "#download").click()
+    href = wait_for(lambda: js(driver, "return window.paperlensDownload"), 10, "the download link")
+    fetch = f"""const done = arguments[arguments.length - 1];
+      fetch({href!r}).then(r => r.text()).then(done, e => done('failed: ' + e));"""
+    bibtex = driver.execute_async_script(fetch)
+    assert bibtex.startswith("@misc{") and "Pruning Attention Heads in Transformers" in bibtex
+    screenshot(driver, shots, "download-references")
+
+
 def test_stop_keeps_the_partial_answer(driver: Any, fake_url: str, shots: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -296,8 +320,11 @@ def test_papers_tab_summarize_and_ask_about(driver: Any, fake_url: str, shots: P
 # ---------------------------------------------------------------- with the real assistant
 
 
-def test_real_app_answers_with_citations(driver: Any, real_app: str, shots: Path) -> None:
-    open_app(driver, real_app)
+@pytest.mark.parametrize("app_fixture", ["real_app", "real_served_app"])
+def test_real_app_answers_with_citations(
+    driver: Any, app_fixture: str, request: pytest.FixtureRequest, shots: Path
+) -> None:
+    open_app(driver, request.getfixturevalue(app_fixture))
     assert "Extractive mode" in text_of(driver, "#model-info")
     question = "Which papers work on Kolmogorov-Arnold Networks?"
     result = ask(driver, question, seconds=120)

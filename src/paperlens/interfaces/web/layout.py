@@ -17,6 +17,7 @@ import gradio as gr
 from paperlens.config import Settings
 from paperlens.errors import PaperlensError
 from paperlens.inputs import MODES
+from paperlens.interfaces.web.downloads import FORMAT_CHOICES, ReferenceFiles
 from paperlens.interfaces.web.eval_view import NO_RUN, runs_dir
 from paperlens.interfaces.web.handlers import AssistantProvider, ChatSession, Handlers
 from paperlens.interfaces.web.render import CSS, render_paper, render_sources
@@ -54,6 +55,8 @@ class ChatWidgets:
     sources: gr.HTML
     trace: gr.HTML
     markdown: gr.Textbox
+    export_format: gr.Dropdown
+    download: gr.DownloadButton
 
 
 @dataclass
@@ -110,6 +113,13 @@ def chat_tab(settings: Settings) -> ChatWidgets:
             with gr.Row():
                 clear = gr.Button("Clear chat", size="sm", elem_id="clear")
                 copy = gr.Button("Copy answer as Markdown", size="sm", elem_id="copy")
+            with gr.Row():
+                export_format = gr.Dropdown(
+                    FORMAT_CHOICES, value="bibtex", show_label=False, elem_id="export-format", scale=1
+                )
+                download = gr.DownloadButton(
+                    "Download references", size="sm", interactive=False, elem_id="download", scale=1
+                )
         with gr.Column(scale=2):
             info = gr.Markdown(elem_id="model-info")
             with gr.Accordion("Search settings", open=False):
@@ -140,6 +150,8 @@ def chat_tab(settings: Settings) -> ChatWidgets:
         sources,
         trace,
         markdown,
+        export_format,
+        download,
     )
 
 
@@ -243,6 +255,16 @@ def wire_chat(handlers: Handlers, chat: ChatWidgets, session: gr.State, pending:
         queue=False,
         api_visibility="private",
     )
+    # The download follows the latest answer (the Markdown box changes with every answer).
+    files = ReferenceFiles(handlers.papers)
+    for changed in (chat.markdown.change, chat.export_format.change):
+        changed(
+            files.latest,
+            [session, chat.export_format],
+            [chat.download],
+            queue=False,
+            api_visibility="private",
+        )
     # Copying happens in the browser (no round trip); the Markdown box is the fallback.
     chat.copy.click(None, [chat.markdown], None, js=COPY_JS, api_visibility="private")
 
