@@ -3,11 +3,14 @@
     python bench/api_throughput.py                      # starts `paperlens serve` on a free port
     python bench/api_throughput.py --url http://127.0.0.1:8000 --key KEY
 
-Prints the median and 90th-percentile latency of a request and the answers per second over the
-whole run (printed, not asserted). Settings come from PAPERLENS_* variables, so with no LLM
-configured this measures extractive mode over the real index (built first if it is missing).
-Questions are the answerable ones of eval/tune.jsonl, each client cycling through them from its
-own offset; every reply is checked to be the answer to the question that client sent.
+Two runs, each printing the median and 90th-percentile latency of a request and the answers per
+second (printed, not asserted): flat out (each client sends its next question as soon as its
+last is answered: the most answers per second, with latency set by the queue), and paced (the
+clients together send `--rate` questions per second, spread evenly: the latency at that load).
+Settings come from PAPERLENS_* variables, so with no LLM configured this measures extractive
+mode over the real index (built first if it is missing). Questions are the answerable ones of
+eval/tune.jsonl, each client cycling through them from its own offset; every reply is checked to
+be the answer to the question that client sent.
 """
 
 from __future__ import annotations
@@ -87,8 +90,12 @@ async def client(
     count: int,
     latencies: list[float],
     errors: list[str],
+    schedule: list[float] | None = None,
 ) -> None:
+    """`count` questions one after another; with a schedule, each is sent at its planned time."""
     for i in range(count):
+        if schedule is not None:
+            await asyncio.sleep(max(0.0, schedule[i] - time.perf_counter()))
         question = questions[(offset + i) % len(questions)]
         body = {"model": "paperlens", "messages": [{"role": "user", "content": question}]}
         started = time.perf_counter()
@@ -100,26 +107,40 @@ async def client(
             errors.append(f"cross-talk: asked {question!r}")
 
 
-async def run(url: str, key: str | None, clients: int, per_client: int, questions: list[str]) -> None:
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    limits = httpx.Limits(max_connections=clients)
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120, limits=limits) as http:
-        warm: list[float] = []
-        await client(http, questions, 0, 5, warm, [])  # first answers load caches
-        latencies: list[float] = []
-        errors: list[str] = []
-        started = time.perf_counter()
-        await asyncio.gather(
-            *(client(http, questions, n * 7, per_client, latencies, errors) for n in range(clients))
-        )
-        seconds = time.perf_counter() - started
+async def phase(
+    http: httpx.AsyncClient, questions: list[str], clients: int, per_client: int, rate: float | None
+) -> None:
+    latencies: list[float] = []
+    errors: list[str] = []
+    started = time.perf_counter()
+    schedules: list[list[float] | None] = [None] * clients
+    if rate:  # client n sends at n/rate, then every clients/rate seconds
+        schedules = [[started + (n + i * clients) / rate for i in range(per_client)] for n in range(clients)]
+    runs = [
+        client(http, questions, n * 7, per_client, latencies, errors, schedules[n]) for n in range(clients)
+    ]
+    await asyncio.gather(*runs)
+    seconds = time.perf_counter() - started
     answered = len(latencies) - len(errors)
     cuts = statistics.quantiles(latencies, n=10)
-    print(f"POST /v1/chat/completions, {clients} concurrent clients, {len(latencies)} requests ({url})")
+    how = f"paced at {rate:g} questions/s" if rate else "flat out"
+    print(f"{clients} concurrent clients, {len(latencies)} requests, {how}:")
     print(f"  p50 {statistics.median(latencies):.0f} ms   p90 {cuts[8]:.0f} ms   max {max(latencies):.0f} ms")
     print(f"  {answered / seconds:.1f} answers/s over {seconds:.1f} s; {len(errors)} errors")
     for error in errors[:5]:
         print(f"  error: {error}")
+
+
+async def run(
+    url: str, key: str | None, clients: int, per_client: int, rate: float, questions: list[str]
+) -> None:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    limits = httpx.Limits(max_connections=clients)
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120, limits=limits) as http:
+        await client(http, questions, 0, 5, [], [])  # the first answers warm caches up
+        print(f"POST /v1/chat/completions at {url}")
+        await phase(http, questions, clients, per_client, None)
+        await phase(http, questions, clients, per_client, rate)
 
 
 def main() -> None:
@@ -128,14 +149,15 @@ def main() -> None:
     parser.add_argument("--url", help="A running server (default: start one).")
     parser.add_argument("--key", help="API key for a server with PAPERLENS_API_KEYS.")
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--requests", type=int, default=10, help="Requests per client.")
+    parser.add_argument("--requests", type=int, default=10, help="Requests per client and run.")
+    parser.add_argument("--rate", type=float, default=20.0, help="Questions per second in the paced run.")
     args = parser.parse_args()
     questions = load_questions(QUESTIONS)
     if args.url:
-        asyncio.run(run(args.url, args.key, args.clients, args.requests, questions))
+        asyncio.run(run(args.url, args.key, args.clients, args.requests, args.rate, questions))
         return
     with local_server() as url:
-        asyncio.run(run(url, args.key, args.clients, args.requests, questions))
+        asyncio.run(run(url, args.key, args.clients, args.requests, args.rate, questions))
 
 
 if __name__ == "__main__":
