@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from paperlens.interfaces.api.errors import ApiError
-from paperlens.interfaces.api.openai_compat import ChatMessage, conversation, split_reply
-from paperlens.types import Paper
+from paperlens.interfaces.api.openai_compat import ChatMessage, Reply, conversation, reply_text, split_reply
+from paperlens.types import Answer, Citation, Paper
 
 # FAKE papers, hand-written for these tests.
 PAPERS = {
@@ -28,10 +28,28 @@ def messages(*pairs: tuple[str, str | list[dict[str, str]]]) -> list[ChatMessage
 
 
 def test_split_reply_reads_the_numbered_references() -> None:
-    body, references = split_reply(REPLY)
-    assert body == "Heads can be pruned [1], and students distilled [2]."
-    assert references == [(1, "aaaa00000001"), (2, "bbbb00000002"), (3, "cccc00000003")]
-    assert split_reply("No references here.") == ("No references here.", [])
+    reply = split_reply(REPLY)
+    assert reply.body == "Heads can be pruned [1], and students distilled [2]."
+    assert reply.references == [(1, "aaaa00000001"), (2, "bbbb00000002"), (3, "cccc00000003")]
+    assert reply.understood_as is None
+    assert split_reply("No references here.") == Reply("No references here.", None, [])
+
+
+def test_reply_text_round_trips_the_understood_question() -> None:
+    answer = Answer(
+        question="And the second one?",
+        standalone_question="What prunes heads? And Distilling Students?",
+        answer="Students are distilled [1].",
+        citations=[Citation(n=1, paper_id="bbbb00000002", title="Distilling Students", passage="")],
+        mode="extractive",
+        model="extractive",
+    )
+    text = reply_text(answer)
+    assert text == (
+        "Students are distilled [1].\n\nUnderstood as: What prunes heads? And Distilling Students?"
+        "\n\nReferences\n" + SECOND
+    )
+    assert split_reply(text) == Reply(answer.answer, answer.standalone_question, [(1, "bbbb00000002")])
 
 
 def test_earlier_replies_become_turns_with_their_citations() -> None:
@@ -55,25 +73,24 @@ def test_earlier_replies_become_turns_with_their_citations() -> None:
     assert turn.answer.answer.startswith("Heads can be pruned [1]")
 
 
-def test_a_second_follow_up_condenses_on_the_first_like_chat() -> None:
+def test_a_follow_up_keeps_how_it_was_understood() -> None:
+    second = "Students are distilled [1].\n\nUnderstood as: Which of Distilling Students?\n\nReferences\n"
     talk = conversation(
         messages(
             ("user", "What prunes heads?"),
             ("assistant", REPLY),
             ("user", "And the second one?"),
-            (
-                "assistant",
-                "Students are distilled [1].\n\nReferences\n[1] Distilling Students (bbbb00000002)",
-            ),
+            ("assistant", second + SECOND),
             ("user", "How fast is it?"),
         ),
         PAPERS,
         "extractive",
         "extractive",
     )
-    second = talk.history[1].answer
-    assert second.standalone_question == "What prunes heads? And the second one?"
-    assert [c.paper_id for c in second.citations] == ["bbbb00000002"]
+    previous = talk.history[1].answer
+    assert previous.standalone_question == "Which of Distilling Students?"
+    assert previous.question == "And the second one?"
+    assert [c.paper_id for c in previous.citations] == ["bbbb00000002"]
 
 
 def test_the_last_message_must_be_a_user_question() -> None:

@@ -17,6 +17,7 @@ from mcp import Client
 
 from paperlens.answering.assistant import Assistant
 from paperlens.index.paper_index import PaperIndex
+from paperlens.interfaces.api.openai_compat import reply_text
 from paperlens.types import Turn
 
 from .conftest import KEYS, tiny_settings
@@ -99,7 +100,7 @@ def test_follow_up_resolves_the_previous_answer_like_chat(api_url: str, tiny_roo
     previous = assistant.ask(QUESTION)
     expected = assistant.ask(FOLLOW_UP, history=[Turn(question=QUESTION, answer=previous)])
     assert details["standalone_question"] == expected.standalone_question
-    assert reply.choices[0].message.content == expected.markdown
+    assert reply.choices[0].message.content == reply_text(expected)
 
 
 def test_refusal_says_so_without_citations(api_url: str) -> None:
