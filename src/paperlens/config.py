@@ -462,6 +462,8 @@ def make_row(
     else:
         source = "set in code"
     shown = "***" if isinstance(value, SecretStr) else value
+    if isinstance(value, list) and any(isinstance(item, SecretStr) for item in value):
+        shown = ["***"] * len(value)  # API keys
     if isinstance(shown, Path):
         shown = str(shown)
     return SettingRow(name, env, shown, source, description or "")

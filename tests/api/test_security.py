@@ -158,3 +158,12 @@ def test_cors_is_off_unless_configured(limited: str, with_cors: str) -> None:
     assert "access-control-allow-origin" not in other.headers
     denied = httpx.get(f"{with_cors}/v1/models", headers={"Origin": "http://app.example"})
     assert denied.status_code == 401 and denied.headers["access-control-allow-origin"] == "http://app.example"
+
+
+def test_config_masks_api_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    from paperlens.config import setting_rows
+
+    monkeypatch.setenv("PAPERLENS_API_KEYS", "secret-one,secret-two")
+    rows = {row.name: row for row in setting_rows(Settings())}
+    assert rows["api.keys"].value == ["***", "***"]
+    assert rows["api.keys"].env == "PAPERLENS_API_KEYS" and rows["api.keys"].source == "environment"
