@@ -63,6 +63,10 @@ def test_comparisons_name_their_sides_and_aspect(question: str, sides: list[str]
 
 def test_other_forms() -> None:
     assert comparison("Which papers prune attention heads?") is None
+    assert comparison("Which papers use pruning versus distillation to shrink models?") is None  # a list
+    assert comparison(
+        "How does pruning compare to training a much smaller model from scratch on less data?"
+    ) == (comparison("compare them"))  # a description, not a name: no sides
     assert asks_for_list("Which papers prune attention heads?") and asks_for_list("List papers on KANs")
     assert not asks_for_list("Is there work on pruning attention heads?")
     assert record_intent("Which of them has code available?") == "code"

@@ -134,6 +134,7 @@ POINTING_WORDS = {
     "list",
     "show",
 }
+MOST_NAME_WORDS = 4  # "knowledge distillation", "Single-Path NAS"; longer sides describe, not name
 NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 
 
@@ -144,7 +145,11 @@ class Comparison:
 
 
 def comparison(question: str) -> Comparison | None:
-    """The methods a comparison question names and the aspect it compares them on."""
+    """The methods a comparison question names and the aspect it compares them on. A question
+    asking for papers ("which papers use X versus Y?") wants a list, not a comparison, and a side
+    longer than a name ("plain pruning when removing half of the weights") is not a method."""
+    if asks_for_list(question):
+        return None
     for pattern in COMPARISONS:
         match = pattern.match(question.strip())
         if not match:
@@ -152,7 +157,7 @@ def comparison(question: str) -> Comparison | None:
         groups = match.groupdict()
         raw = [groups["a"], groups["b"]] if groups.get("a") else SIDE_SEPARATOR.split(groups["sides"])
         sides = [clean_side(side) for side in raw if side and clean_side(side)]
-        if len(sides) >= 2:
+        if len(sides) >= 2 and all(len(side.split()) <= MOST_NAME_WORDS for side in sides):
             return Comparison(list(dict.fromkeys(sides)), clean_aspect(groups.get("aspect") or ""))
     if COMPARE_WORD.search(question):
         return Comparison([], "")
