@@ -103,7 +103,8 @@ def test_show_text_and_unknown_id(ingested: CliRunner) -> None:
 def test_search_json_ranks_papers_best_first(ingested: CliRunner, mode: str) -> None:
     hits = json_of(ingested.invoke(app, ["search", "pruning attention heads", "--json", "--mode", mode]))
     assert isinstance(hits, list) and hits
-    assert set(hits[0]) == {"paper_id", "title", "score", "passages"}
+    assert {"rank", "paper_id", "title", "snippet", "relative_score", "score", "passages"} <= set(hits[0])
+    assert hits[0]["relative_score"] == 1.0 and "pruning" in hits[0]["snippet"].lower()
     assert hits[0]["paper_id"] == PRUNING
     assert hits[0]["title"] == "Pruning Attention Heads in Transformers"
     assert all(isinstance(p, str) and p for p in hits[0]["passages"])
@@ -121,8 +122,9 @@ def test_search_options_k_and_filters(ingested: CliRunner) -> None:
     assert len(cv) == 2
     recent = json_of(ingested.invoke(app, ["search", "models", "--json", "--year-min", "2023", "--k", "10"]))
     assert len(recent) == 2
-    elsewhere = json_of(ingested.invoke(app, ["search", "models", "--json", "--source", "other.txt"]))
-    assert elsewhere == []
+    elsewhere = ingested.invoke(app, ["search", "models", "--json", "--source", "other.txt"])
+    assert elsewhere.exit_code == 1 and elsewhere.stdout == ""
+    assert "--source cannot be used: no listing file is named other.txt" in flat(elsewhere.output)
 
 
 def test_search_table_and_no_match(ingested: CliRunner) -> None:

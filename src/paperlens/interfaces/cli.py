@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from paperlens.config import RetrievalMode, Settings, load_settings
-from paperlens.errors import PaperlensError
+from paperlens.errors import PaperlensError, QuestionError
 from paperlens.evaluation.cli import eval_app
 from paperlens.inputs import validate_k, validate_mode, validate_request
+from paperlens.interfaces.cli_render import (
+    SEARCH_FOOTNOTE,
+    AnswerPrinter,
+    collection_line,
+    overview_json,
+    papers_table,
+    print_collection,
+    print_paper,
+    search_table,
+)
 from paperlens.interfaces.terminal import console, errors, friendly, print_json
-from paperlens.types import Answer, Delta, Paper, Turn, collect_answer
+from paperlens.types import Answer, Paper, PaperHit, SearchFilters, Turn, collect_answer
 
 if TYPE_CHECKING:
     from paperlens.answering.export import Reference
+    from paperlens.index.paper_index import PaperIndex
 
 app = typer.Typer(
     help="Cited question answering over a collection of research papers.",
@@ -70,47 +82,103 @@ def ingest(
         console.print(line, highlight=False, markup=False)
 
 
+PageOption = Annotated[int, typer.Option("--page", min=1, help="Which page of the list to show.")]
+
+
 @app.command()
 @friendly
-def papers(json_output: JsonOption = False) -> None:
-    """List every paper in the index."""
+def papers(
+    page: PageOption = 1,
+    per_page: Annotated[int, typer.Option("--per-page", min=1, max=500, help="Papers per page.")] = 20,
+    show_all: Annotated[bool, typer.Option("--all", help="List every paper (no paging).")] = False,
+    files: Annotated[bool, typer.Option("--files", help="Add each paper's listing file.")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """A summary of the collection and one page of its papers, by title (--all for every one)."""
+    from paperlens.index.overview import describe_collection
     from paperlens.index.paper_index import PaperIndex
 
     index = PaperIndex.load(load_settings())
+    ordered = sorted(index.papers.values(), key=lambda paper: paper.title.lower())
     if json_output:
-        print_json([paper.model_dump(mode="json") for paper in index.papers.values()])
+        print_json([paper.model_dump(mode="json") for paper in ordered])
         return
-    table = Table("paper_id", "title", "listed in", "code")
-    for paper in index.papers.values():
-        table.add_row(paper.paper_id, paper.title, ", ".join(paper.sources), "yes" if paper.code_urls else "")
-    console.print(table)
+    pages = max(1, -(-len(ordered) // per_page))
+    if show_all:
+        page, per_page = 1, max(1, len(ordered))
+    elif page > pages:
+        raise QuestionError(
+            f"There is no page {page}: {len(ordered)} papers fill {pages} pages of {per_page}."
+        )
+    first = (page - 1) * per_page
+    shown = ordered[first : first + per_page]
+    console.print(Text(collection_line(describe_collection(index.papers, None)), style="bold"))
+    console.print(papers_table(shown, first + 1, files))
+    if not show_all:
+        console.print(
+            Text(
+                f"Papers {first + 1}–{first + len(shown)} of {len(ordered)} (page {page} of {pages}). "
+                "Next page: --page N; every paper: --all; what the collection covers: paperlens collection.",
+                style="dim",
+            )
+        )
 
 
 @app.command()
 @friendly
 def show(
-    paper_id: Annotated[str, typer.Argument(help="A paper id from `paperlens papers`.")],
+    paper: Annotated[str, typer.Argument(help="A paper id, the start of one, or (part of) a title.")],
     json_output: JsonOption = False,
 ) -> None:
-    """Show one paper: title, abstract, listing pages and links."""
+    """Show one paper: title, abstract, listing date and links."""
+    from paperlens.index.lookup import find_paper
     from paperlens.index.paper_index import PaperIndex
 
-    paper = PaperIndex.load(load_settings()).paper(paper_id)
+    found = find_paper(PaperIndex.load(load_settings()).papers, paper)
     if json_output:
-        print_json(paper.model_dump(mode="json"))
-        return
-    console.print(f"[bold]{paper.title}[/]  ({paper.paper_id})", highlight=False)
-    details = {
-        "Listed in": ", ".join(paper.sources),
-        "Date": paper.date,
-        "Year": paper.year,
-        "Authors": ", ".join(paper.authors),
-        "Code/links": " ".join(paper.code_urls),
-    }
-    for label, value in details.items():
-        if value:
-            console.print(f"[dim]{label}:[/] {value}", highlight=False)
-    console.print(f"\n{paper.abstract}", highlight=False)
+        print_json(found.model_dump(mode="json"))
+    else:
+        print_paper(console, found)
+
+
+@app.command()
+@friendly
+def collection(
+    themes: Annotated[
+        int | None, typer.Option("--themes", min=2, max=40, help="How many themes (default: by size).")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """What the collection covers: its papers, the themes they group into, its metadata fields."""
+    from paperlens.index.overview import describe_collection
+    from paperlens.index.paper_index import PaperIndex
+
+    index = PaperIndex.load(load_settings())
+    overview = describe_collection(index.papers, index.sentences, themes)
+    if json_output:
+        print_json(overview_json(overview))
+    else:
+        print_collection(console, overview)
+
+
+FILTER_OPTIONS = {
+    "year_min": "--year-min",
+    "year_max": "--year-max",
+    "categories": "--category",
+    "sources": "--source",
+    "has_code": "--has-code",
+}
+
+
+def check_filters(filters: SearchFilters, papers: Mapping[str, Paper]) -> None:
+    """Refuse filters the collection cannot honour, saying why, instead of finding nothing."""
+    from paperlens.index.overview import filter_problems
+
+    problems = filter_problems(filters, papers)
+    if problems:
+        raise QuestionError(
+            " ".join(f"{FILTER_OPTIONS[name]} cannot be used: {reason}." for name, reason in problems.items())
+        )
 
 
 @app.command()
@@ -125,42 +193,74 @@ def search(
     ] = None,
     source: Annotated[list[str] | None, typer.Option(help="Only papers from this listing file.")] = None,
     year_min: Annotated[int | None, typer.Option(help="Only papers from this year on.")] = None,
+    year_max: Annotated[int | None, typer.Option(help="Only papers up to this year.")] = None,
     category: Annotated[list[str] | None, typer.Option(help="Only papers in this category.")] = None,
     output_format: FormatOption = None,
 ) -> None:
-    """Find the papers that best match QUERY (no answer, just ranked papers)."""
-    from paperlens.types import SearchFilters
-
+    """Find the papers that best match QUERY, each with its best matching sentence."""
     settings = load_settings()
-    filters = SearchFilters(has_code=has_code, sources=source, year_min=year_min, categories=category)
+    filters = SearchFilters(
+        has_code=has_code, sources=source, year_min=year_min, year_max=year_max, categories=category
+    )
     request = validate_request(query, settings.answer.max_question_chars, k, mode, filters)
     from paperlens.answering.assistant import build_retriever  # heavy: after the inputs are checked
+    from paperlens.index.snippets import matching_sentence
 
     need_embedder = (request.mode or settings.retrieval.mode) != "bm25"
     retriever = build_retriever(settings, need_embedder=need_embedder)
-    hits = retriever.search(request.question, k=request.k, mode=request.mode, filters=request.filters)
+    if request.filters is not None:
+        check_filters(request.filters, retriever.index.papers)
+    embedder = retriever.embed_model if need_embedder else None
+    vector = embedder.get_query_embedding(request.question) if embedder is not None else None
+    hits = retriever.search(
+        request.question, k=request.k, mode=request.mode, filters=request.filters, vector=vector
+    )
     if output_format not in (None, "json"):
         from paperlens.answering.export import hit_references
 
         print_export(hit_references(hits, retriever.index.papers), output_format)
         return
+    papers, store = retriever.index.papers, retriever.index.sentences
+    snippets = {
+        h.paper_id: matching_sentence(papers[h.paper_id], request.question, vector, store) for h in hits
+    }
     if json_output or output_format == "json":
-        print_json(
-            [
-                {
-                    "paper_id": h.paper_id,
-                    "title": h.title,
-                    "score": h.score,
-                    "passages": [p.text for p in h.passages],
-                }
-                for h in hits
-            ]
-        )
+        top = hits[0].score if hits else 0.0
+        print_json([search_json(hit, snippets[hit.paper_id].text, top) for hit in hits])
         return
-    table = Table("#", "score", "paper_id", "title")
-    for hit in hits:
-        table.add_row(str(hit.rank), f"{hit.score:.4f}", hit.paper_id, hit.title)
-    console.print(table if hits else "No papers match.")
+    unknown = unknown_words(request.question, retriever.index)
+    missing = f"No paper mentions {', '.join(unknown)}" if unknown else ""
+    if not hits:
+        nothing = "No papers match" + ("." if request.filters is None else " with these filters.")
+        console.print(f"{missing}. {nothing}" if missing else nothing)
+        return
+    if missing:
+        console.print(Text(f"{missing}, so these are only the closest matches.", style="yellow"))
+    console.print(search_table(hits, snippets))
+    console.print(Text(SEARCH_FOOTNOTE, style="dim"))
+
+
+def unknown_words(query: str, index: PaperIndex) -> list[str]:
+    """Words of the query that no paper contains: a strong hint the collection lacks the topic."""
+    from paperlens.answering.relevance import Vocabulary
+    from paperlens.text import content_words
+
+    vocabulary = Vocabulary.from_texts([chunk.text for chunk in index.chunks])
+    return list(dict.fromkeys(w for w in content_words(query) if not vocabulary.knows(w)))
+
+
+def search_json(hit: PaperHit, snippet: str, top: float) -> dict[str, Any]:
+    return {
+        "rank": hit.rank,
+        "paper_id": hit.paper_id,
+        "title": hit.title,
+        "snippet": snippet,
+        "relative_score": round(hit.score / top, 4) if top > 0 else 0.0,
+        "score": hit.score,
+        "dense_similarity": hit.dense_similarity,
+        "bm25_score": hit.bm25_score,
+        "passages": [p.text for p in hit.passages],
+    }
 
 
 def build_assistant(settings: Settings, index: Any = None):  # type: ignore[no-untyped-def]
@@ -169,38 +269,6 @@ def build_assistant(settings: Settings, index: Any = None):  # type: ignore[no-u
 
     with console.status("Loading models and the index…"):
         return Assistant.from_settings(settings, index=index)
-
-
-def print_stream(stream: Iterator[Delta | Answer]) -> Answer:
-    """Write text as it streams, then the references and what the citation check found."""
-    answer, wrote = None, False
-    try:
-        for item in stream:
-            if isinstance(item, Delta):
-                sys.stdout.write(item.text)
-                sys.stdout.flush()
-                wrote = True
-            else:
-                answer = item
-    except BaseException:
-        if wrote:  # the error message goes on its own line, not after the partial answer
-            sys.stdout.write("\n")
-        raise
-    assert answer is not None
-    sys.stdout.write("\n")
-    if answer.standalone_question != answer.question:
-        console.print(f"[dim]Understood as: {answer.standalone_question}[/]", highlight=False)
-    if answer.citations:
-        console.print("\n[bold]References[/]")
-        console.print(answer.references, highlight=False)
-    for check in answer.unsupported_sentences:
-        console.print(f"[yellow]⚠ {check.doubt} (score {check.support}):[/] {check.text}")
-    if answer.invalid_citations:
-        numbers = ", ".join(str(n) for n in answer.invalid_citations)
-        console.print(f"[yellow]Removed citations to sources that do not exist: {numbers}[/]")
-    stages = ", ".join(f"{k.removesuffix('_ms')} {v:.0f} ms" for k, v in answer.timings.items())
-    console.print(f"[dim]{answer.mode} · {answer.model} · {stages}[/]")
-    return answer
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -244,7 +312,9 @@ def ask(
     if json_output or output_format:
         print_answer(assistant.ask(request.question, **options), assistant.index.papers, output_format)
     else:
-        print_stream(assistant.stream(request.question, **options))
+        AnswerPrinter(console, assistant.mode, assistant.model_name).stream(
+            assistant.stream(request.question, **options)
+        )
 
 
 @app.command()
@@ -254,11 +324,10 @@ def chat(k: KOption = None, mode: ModeOption = None) -> None:
     settings = load_settings()
     k, mode = validate_k(k), validate_mode(mode)
     assistant = build_assistant(settings)
+    printer = AnswerPrinter(console, assistant.mode, assistant.model_name)
+    printer.banner()
+    console.print(Text("Commands: /clear forgets the conversation, /quit ends it.", style="dim"))
     history: list[Turn] = []
-    console.print(
-        f"paperlens chat ({assistant.mode}, {assistant.model_name}). "
-        "Commands: /clear forgets the conversation, /quit ends it."
-    )
     while True:
         try:
             question = console.input("[bold cyan]you>[/] ").strip()
@@ -273,7 +342,7 @@ def chat(k: KOption = None, mode: ModeOption = None) -> None:
         if not question:
             continue
         try:
-            answer = print_stream(assistant.stream(question, history=history, k=k, mode=mode))
+            answer = printer.stream(assistant.stream(question, history=history, k=k, mode=mode))
         except PaperlensError as error:  # one bad question must not end the session
             errors.print(f"[bold red]Error:[/] {error}", highlight=False)
             continue
@@ -283,24 +352,25 @@ def chat(k: KOption = None, mode: ModeOption = None) -> None:
 @app.command()
 @friendly
 def summarize(
-    paper_id: Annotated[str | None, typer.Argument(help="A paper id from `paperlens papers`.")] = None,
+    paper: Annotated[
+        str | None, typer.Argument(help="A paper id, the start of one, or (part of) a title.")
+    ] = None,
     topic: Annotated[str | None, typer.Option(help="Summarize the work on a theme instead.")] = None,
     k: KOption = None,
     json_output: JsonOption = False,
     output_format: FormatOption = None,
 ) -> None:
-    """A cited summary of one paper (PAPER_ID) or of a theme (--topic "pruning")."""
-    from paperlens.errors import QuestionError
-
-    if (paper_id is None) == (topic is None):
-        raise QuestionError("Give either a PAPER_ID or --topic TEXT (not both).")
+    """A cited summary of one paper (PAPER) or of a theme (--topic "pruning")."""
+    if (paper is None) == (topic is None):
+        raise QuestionError("Give either a PAPER or --topic TEXT (not both).")
     settings = load_settings()
-    if paper_id is not None:
+    if paper is not None:
         validate_k(k)
+        from paperlens.index.lookup import find_paper
         from paperlens.index.paper_index import PaperIndex
 
         index = PaperIndex.load(settings)
-        index.paper(paper_id)  # an unknown id is reported before the models load
+        paper_id = find_paper(index.papers, paper).paper_id  # reported before the models load
         assistant = build_assistant(settings, index)
         stream = assistant.stream_paper_summary(paper_id)
     else:
@@ -310,7 +380,7 @@ def summarize(
     if json_output or output_format:
         print_answer(collect_answer(stream), assistant.index.papers, output_format)
     else:
-        print_stream(stream)
+        AnswerPrinter(console, assistant.mode, assistant.model_name).stream(stream)
 
 
 @app.command("config")

@@ -334,4 +334,3 @@ class Handlers:
             raise
         except Exception as error:
             raise gr.Error(unexpected(error), print_exception=False) from None
-
