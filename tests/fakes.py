@@ -23,6 +23,7 @@ from pydantic import PrivateAttr
 
 from paperlens.config import RetrievalMode, Settings
 from paperlens.errors import PaperNotFoundError, QuestionError
+from paperlens.index.sentences import SentenceStore
 from paperlens.providers import LLMClient
 from paperlens.types import (
     Answer,
@@ -122,6 +123,7 @@ class Script:
 @dataclass
 class FakeIndex:
     papers: dict[str, Paper]
+    sentences: SentenceStore | None = None  # sentence vectors, for the collection's themes
 
     def paper(self, paper_id: str) -> Paper:
         if paper_id not in self.papers:

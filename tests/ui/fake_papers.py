@@ -4,8 +4,12 @@ assistant over them (`tests/fakes.py`)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from fakes import ScriptedAssistant
 from paperlens.config import Settings
+from paperlens.index.sentences import SentenceStore, unit_rows
+from paperlens.providers import HashEmbedding
 from paperlens.types import Paper
 
 XSS_ID = "xss000000001"
@@ -65,5 +69,14 @@ def make_papers() -> dict[str, Paper]:
 
 
 def fake_assistant(settings: Settings, delay: float = 0.0, mode: str = "extractive") -> ScriptedAssistant:
-    """The scripted assistant over these papers."""
-    return ScriptedAssistant(settings, papers=make_papers(), delay=delay, mode=mode)
+    """The scripted assistant over these papers, with their sentences embedded by the hash
+    embedder (so the collection overview has themes)."""
+    papers = make_papers()
+    assistant = ScriptedAssistant(settings, papers=papers, delay=delay, mode=mode)
+    embedder = HashEmbedding()
+    assistant.index.sentences = SentenceStore.build(
+        list(papers.values()),
+        lambda texts: unit_rows(np.array(embedder.get_text_embedding_batch(texts))),
+        None,
+    )
+    return assistant

@@ -67,14 +67,17 @@ def test_answer_streams_then_shows_cited_answer(handlers: Handlers, session: Cha
     streamed = [y[0][-1]["content"] for y in yields[:-1]]
     assert streamed[0] == " ▍", "a placeholder appears before the first text"
     assert any(text.endswith(" ▍") and len(text) > 2 for text in streamed[1:]), "partial text was shown"
-    chat, sources, trace, markdown, _, pending = yields[-1]
+    chat, sources, trace, markdown, _, pending, saved, conversation = yields[-1]
     answer = chat[-1]["content"]
     assert "[\\[1\\]](#src-1-1)" in answer and "ℹ️" in answer
     assert 'id="src-1-1"' in sources and '<mark class="pl-evidence">' in sources
     assert "Pruning Attention Heads" in sources and "github.com/example/headprune" in sources
-    assert "score " in sources and "Retrieval" in trace and "First text shown after" in trace
+    assert 'class="pl-detail"> · score ' in sources, "scores are there, behind the details toggle"
+    assert "Retrieval" in trace and "First text shown after" in trace
     assert "References\n[1] Pruning Attention Heads in Transformers (aaaa00000001)" in markdown
     assert pending is None and len(session.turns) == 1 and session.markdown == markdown
+    assert saved["turns"][0]["question"] == "How much faster are pruned transformer heads?"
+    assert conversation.startswith("# paperlens conversation\n\n## Q1. How much faster")
 
 
 def test_follow_up_passes_the_conversation(
@@ -204,8 +207,44 @@ def test_stop_keeps_partial_text(handlers: Handlers, session: ChatSession) -> No
 
 def test_clear_forgets_the_conversation(handlers: Handlers, session: ChatSession) -> None:
     _, session = ask(handlers, session, "pruning heads")
-    chat, sources, trace, markdown, fresh = handlers.clear(session)
+    chat, sources, trace, markdown, fresh, saved, conversation = handlers.clear(session)
     assert (chat, trace, markdown) == ([], "", "") and fresh.turns == [] and "appear here" in sources
+    assert saved == {"version": 1, "turns": []} and conversation == "", "the browser forgets it too"
+
+
+def test_a_reload_restores_the_conversation_from_the_browser(
+    handlers: Handlers, session: ChatSession
+) -> None:
+    yields, session = ask(handlers, session, "How much faster are pruned transformer heads?")
+    yields, session = ask(handlers, session, "and distillation?")
+    saved = json.loads(json.dumps(yields[-1][6]))  # what localStorage gives back
+    chat, sources, markdown, restored, conversation = handlers.restore(saved)
+    assert chat == session.messages, "the chat reads as it did"
+    assert 'id="src-1-1"' in sources and 'id="src-2-1"' in sources, "earlier citations still lead somewhere"
+    assert [t.question for t in restored.turns] == [t.question for t in session.turns], "follow-ups see them"
+    assert markdown == session.markdown and "## Q2. and distillation?" in conversation
+
+
+@pytest.mark.parametrize(
+    "saved", [None, {}, {"version": 99, "turns": []}, {"version": 1, "turns": [{"x": 1}]}]
+)
+def test_an_unreadable_saved_conversation_starts_fresh(handlers: Handlers, saved: Any) -> None:
+    chat, _, _, session, conversation = handlers.restore(saved)
+    assert session.turns == [] and conversation == "" and not isinstance(chat, list)
+
+
+def test_the_browser_keeps_only_the_latest_turns(handlers: Handlers, session: ChatSession) -> None:
+    from paperlens.interfaces.web.handlers import MAX_SAVED_TURNS, saved_conversation
+
+    _, session = ask(handlers, session, "pruning heads")
+    saved = saved_conversation(session.turns * (MAX_SAVED_TURNS + 5))
+    assert len(saved["turns"]) == MAX_SAVED_TURNS
+
+
+def test_an_example_question_is_asked(handlers: Handlers, session: ChatSession) -> None:
+    event = gr.SelectData(None, {"index": 0, "value": {"text": "Which papers prune heads?"}})
+    box, chat, session, pending = handlers.example(event, session)
+    assert box == "" and pending.question == "Which papers prune heads?" and chat[-1]["role"] == "user"
 
 
 # ---------------------------------------------------------------- papers tab
@@ -215,10 +254,8 @@ def test_paper_table_searches_and_links_code(handlers: Handlers) -> None:
     rows = handlers.paper_table("distillation")
     assert [row[0] for row in rows] == ["Knowledge Distillation for Compact Image Classifiers"]
     pruning = handlers.paper_table("pruning")[0]
-    assert (
-        pruning[1] == "listing_a.txt"
-        and pruning[2] == "[github.com/example/headprune](https://github.com/example/headprune)"
-    )
+    assert pruning[1] == "2021", "the listing date (or year), never the listing file"
+    assert pruning[2] == "[github.com/example/headprune](https://github.com/example/headprune)"
     xss = handlers.paper_table("escaping")[0]
     assert "javascript" not in xss[2]
     assert len(handlers.paper_table("")) == 4
@@ -255,10 +292,16 @@ def test_unknown_paper_warns(handlers: Handlers, session: ChatSession) -> None:
 
 
 def test_page_load_fills_model_info_pages_and_table(handlers: Handlers) -> None:
-    info, pages, table, choices = handlers.on_load()
+    info, pages, table, choices, chatbot, collection = handlers.on_load()
     assert "Extractive mode" in info and "PAPERLENS_LLM_PROVIDER" in info
-    assert "listing_a.txt" in pages.choices[0] or ("listing_a.txt", "listing_a.txt") in pages.choices
+    assert pages.choices[:2] == [
+        ("Listing 1 · 1 paper", "listing_<x>.txt"),
+        ("Listing 2 · 2 papers", "listing_a.txt"),
+    ]
     assert len(table) == 4 and len(choices.choices) == 4
+    assert "Ask about 4 papers" in chatbot.placeholder and 'class="pl-theme"' in chatbot.placeholder
+    assert "2 themes" in collection and "Knowledge Distillation" in collection
+    assert "publication year (4)" in collection and "Not recorded: listing date" in collection
 
 
 def test_generative_model_is_named(settings: Settings) -> None:
@@ -269,7 +312,8 @@ def test_generative_model_is_named(settings: Settings) -> None:
 
 
 def test_eval_tab_without_runs(handlers: Handlers) -> None:
-    assert handlers.eval_view() == (NO_RUN, [], None)
+    summary, plots, report, tab = handlers.eval_view()
+    assert (summary, plots, report) == (NO_RUN, [], None) and tab.visible is False
 
 
 def test_eval_tab_shows_latest_run(handlers: Handlers, settings: Settings) -> None:
@@ -281,8 +325,8 @@ def test_eval_tab_shows_latest_run(handlers: Handlers, settings: Settings) -> No
     (new / "recall.png").write_bytes(b"\x89PNG")
     (new / "report.html").write_text("<html></html>", encoding="utf-8")
     os.utime(old / "summary.md", (1, 1))
-    summary, plots, report = handlers.eval_view()
-    assert "Summary new" in summary and "2024-02-01" in summary
+    summary, plots, report, tab = handlers.eval_view()
+    assert tab.visible is True and "Summary new" in summary and "2024-02-01" in summary
     assert [Path(p).name for p in plots] == ["recall.png"] and report and report.endswith("report.html")
 
 

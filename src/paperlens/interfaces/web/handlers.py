@@ -17,10 +17,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import gradio as gr
+from pydantic import ValidationError
 
 from paperlens.answering.protocol import AssistantProtocol
 from paperlens.config import Settings
 from paperlens.errors import PaperlensError
+from paperlens.index.overview import CollectionOverview, describe_collection
 from paperlens.inputs import (
     strip_format_characters,
     validate_k,
@@ -30,10 +32,14 @@ from paperlens.inputs import (
 from paperlens.interfaces.web.eval_view import NO_RUN, load_latest_run
 from paperlens.interfaces.web.render import (
     answer_payload,
+    conversation_markdown,
     escape_md,
+    listing_choices,
+    overview_placeholder,
     paper_rows,
     render_answer,
     render_error,
+    render_overview,
     render_paper,
     render_sources,
     render_streaming,
@@ -43,7 +49,10 @@ from paperlens.types import Answer, Paper, SearchFilters, Turn
 
 log = logging.getLogger("paperlens.interfaces.web.layout")
 
+SKIP = object()  # `partial`: leave the pending question as it is
 STREAM_INTERVAL = 0.05  # seconds between chat refreshes while streaming; the first piece goes at once
+SAVED_VERSION = 1  # of the conversation kept in the browser; another version is not restored
+MAX_SAVED_TURNS = 50  # browser storage is small; older turns are dropped from it (not from the chat)
 
 
 class AssistantProvider:
@@ -80,6 +89,23 @@ class ChatSession:
     markdown: str = ""  # latest answer with its references, for "copy as Markdown"
 
 
+def saved_conversation(turns: list[Turn]) -> dict[str, Any]:
+    """What the browser keeps across a reload: the latest turns, as JSON (an empty list, not
+    None, after a clear: Gradio leaves browser storage alone when given None)."""
+    return {"version": SAVED_VERSION, "turns": [t.model_dump(mode="json") for t in turns[-MAX_SAVED_TURNS:]]}
+
+
+def saved_turns(saved: Any) -> list[Turn]:
+    """The turns a browser kept; anything unreadable (an older app, a tampered value) is dropped."""
+    if not isinstance(saved, dict) or saved.get("version") != SAVED_VERSION:
+        return []
+    try:
+        return [Turn.model_validate(turn) for turn in saved.get("turns", [])]
+    except ValidationError:
+        log.warning("Dropped a saved conversation that no longer reads as turns")
+        return []
+
+
 @dataclass(frozen=True)
 class Pending:
     """A question accepted by the UI and waiting for its answer."""
@@ -87,6 +113,12 @@ class Pending:
     question: str
     submitted: float
     summarize: str | None = None  # paper id: summarize this paper instead of asking
+
+
+def partial(session: ChatSession, pending: Any = SKIP) -> tuple[Any, ...]:
+    """A `respond` update that changes only the chat (and maybe the pending question)."""
+    skip = gr.skip()
+    return session.messages, skip, skip, skip, session, gr.skip() if pending is SKIP else pending, skip, skip
 
 
 def user_message(text: str) -> dict[str, str]:
@@ -133,6 +165,7 @@ class Handlers:
 
     def __init__(self, provider: AssistantProvider, settings: Settings) -> None:
         self.provider, self.settings = provider, settings
+        self._overview: tuple[object, CollectionOverview] | None = None
 
     def papers(self) -> Mapping[str, Paper]:
         try:
@@ -141,6 +174,13 @@ class Handlers:
             return {}
 
     # ------------------------------------------------------------ chat
+
+    def example(
+        self, evt: gr.SelectData, session: ChatSession
+    ) -> tuple[str, Any, ChatSession, Pending | None]:
+        """A click on an example question asks it."""
+        value = evt.value if isinstance(evt.value, dict) else {}
+        return self.accept(str(value.get("text", "")), session)
 
     def accept(self, question: str, session: ChatSession) -> tuple[str, Any, ChatSession, Pending | None]:
         """Show the question at once (no queue) and hand it to `respond`. Invisible format
@@ -160,13 +200,15 @@ class Handlers:
         has_code: bool,
         pages: list[str] | None,
     ) -> Iterator[tuple[Any, ...]]:
-        """Stream the answer into the chat, then show its sources, trace and Markdown."""
+        """Stream the answer into the chat, then show its sources, trace and Markdown, and keep
+        the conversation in the browser. Yields (chat, sources, trace, markdown, session,
+        pending, saved conversation, conversation as Markdown)."""
         if pending is None:
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), session, None
+            yield partial(session, pending=None)
             return
         messages = [*session.messages, bot_message(render_streaming(""))]
         session = replace(session, messages=messages)
-        yield messages, gr.skip(), gr.skip(), gr.skip(), session, gr.skip()
+        yield partial(session)
         try:
             options = {"mode": validate_mode(mode), "k": validate_k(k or None)}
             filters = make_filters(has_code, pages, session.focus)
@@ -198,7 +240,7 @@ class Handlers:
                 session = replace(
                     session, messages=with_last(session.messages, bot_message(render_streaming(text)))
                 )
-                yield session.messages, gr.skip(), gr.skip(), gr.skip(), session, gr.skip()
+                yield partial(session)
         raise RuntimeError("the assistant's stream ended without a final answer")
 
     def finished(
@@ -211,11 +253,12 @@ class Handlers:
         )
         sources = render_sources(turns, self.papers())
         trace = render_trace(answer, first_ms, total_ms)
-        return session.messages, sources, trace, answer.markdown, session, None
+        saved, conversation = saved_conversation(turns), conversation_markdown(turns)
+        return session.messages, sources, trace, answer.markdown, session, None, saved, conversation
 
     def failed(self, session: ChatSession, message: str) -> tuple[Any, ...]:
         session = replace(session, messages=with_last(session.messages, bot_message(render_error(message))))
-        return session.messages, gr.skip(), gr.skip(), gr.skip(), session, None
+        return partial(session, pending=None)
 
     def stop(self, session: ChatSession) -> tuple[Any, ChatSession]:
         """After a cancel, leave the partial answer visible and say it was stopped."""
@@ -227,8 +270,22 @@ class Handlers:
         return session.messages, session
 
     def clear(self, session: ChatSession) -> tuple[Any, ...]:
+        """Forget the conversation, here and in the browser's storage."""
         fresh = ChatSession(focus=session.focus)
-        return [], render_sources([], {}), "", "", fresh
+        return [], render_sources([], {}), "", "", fresh, saved_conversation([]), ""
+
+    def restore(self, saved: Any) -> tuple[Any, ...]:
+        """On page load: the conversation the browser kept, shown as it was (chat, sources,
+        latest answer's Markdown), and the assistant sees it again for follow-ups."""
+        turns = saved_turns(saved)
+        if not turns:
+            return gr.skip(), gr.skip(), gr.skip(), ChatSession(), ""
+        messages = []
+        for n, turn in enumerate(turns, 1):
+            messages += [user_message(turn.question), bot_message(render_answer(turn.answer, n))]
+        markdown = turns[-1].answer.markdown
+        session = ChatSession(turns=turns, messages=messages, markdown=markdown)
+        return messages, render_sources(turns, self.papers()), markdown, session, conversation_markdown(turns)
 
     # ------------------------------------------------------------ papers
 
@@ -280,29 +337,45 @@ class Handlers:
 
     # ------------------------------------------------------------ page load and eval
 
+    def overview(self) -> CollectionOverview | None:
+        """What the collection covers, computed once per index."""
+        try:
+            index = self.provider.get().index
+        except PaperlensError:
+            return None
+        if self._overview is None or self._overview[0] is not index:
+            store = getattr(index, "sentences", None)  # the real index keeps sentence vectors; a fake may not
+            self._overview = (index, describe_collection(index.papers, store))
+        return self._overview[1]
+
     def on_load(self) -> tuple[Any, ...]:
         """Fill everything that depends on the index when a page opens (the index may appear
-        after the app started)."""
+        after the app started): model info, listing pages, the papers, the collection overview
+        (in the empty chat and in its panel)."""
         try:
             assistant = self.provider.get()
         except PaperlensError as error:
             info = f"⚠️ {escape_md(str(error))}"
-            return info, gr.Dropdown(choices=[]), [], gr.Dropdown(choices=[])
-        pages = sorted({source for paper in assistant.index.papers.values() for source in paper.sources})
+            return info, gr.Dropdown(choices=[]), [], gr.Dropdown(choices=[]), gr.skip(), ""
+        overview = self.overview()
+        assert overview is not None  # the assistant exists, so its index does
         return (
             model_info(assistant),
-            gr.Dropdown(choices=pages),
+            gr.Dropdown(choices=listing_choices(assistant.index.papers.values())),
             self.paper_table(),
             gr.Dropdown(choices=self.paper_choices()),
+            gr.Chatbot(placeholder=overview_placeholder(overview)),
+            render_overview(overview),
         )
 
-    def eval_view(self) -> tuple[str, list[str], str | None]:
+    def eval_view(self) -> tuple[str, list[str], str | None, Any]:
+        """The latest eval run; the Eval tab shows only when there is one."""
         run = load_latest_run(self.settings.eval_dir)
         if run is None:
-            return NO_RUN, [], None
+            return NO_RUN, [], None, gr.Tab(visible=False)
         header = f"Latest run: `{run.directory.name}`\n\n"
         report = str(run.report) if run.report else None
-        return header + run.summary, [str(p) for p in run.plots], report
+        return header + run.summary, [str(p) for p in run.plots], report, gr.Tab(visible=True)
 
     # ------------------------------------------------------------ API
 

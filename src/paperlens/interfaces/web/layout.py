@@ -21,6 +21,7 @@ from paperlens.interfaces.web.downloads import FORMAT_CHOICES, ReferenceFiles
 from paperlens.interfaces.web.eval_view import NO_RUN, runs_dir
 from paperlens.interfaces.web.handlers import AssistantProvider, ChatSession, Handlers
 from paperlens.interfaces.web.render import CSS, render_paper, render_sources
+from paperlens.interfaces.web.scripts import COPY_JS, DETAILS_JS, EXPORT_JS, PAGE_JS
 
 log = logging.getLogger("paperlens.interfaces.web.layout")
 
@@ -31,7 +32,7 @@ EXAMPLES = [
     "How can temporal sparsity make video inference cheaper?",
     "Summarize the work in this collection on neural collapse.",
 ]
-PAPER_HEADERS = ["Title", "Listed in", "Code", "Id"]
+PAPER_HEADERS = ["Title", "Listed", "Code", "Id"]
 
 
 # ---------------------------------------------------------------- layout
@@ -45,9 +46,11 @@ class ChatWidgets:
     stop: gr.Button
     clear: gr.Button
     copy: gr.Button
+    export: gr.Button
     focus_text: gr.Markdown
     unfocus: gr.Button
     info: gr.Markdown
+    details: gr.Checkbox
     mode: gr.Radio
     k: gr.Slider
     has_code: gr.Checkbox
@@ -57,6 +60,10 @@ class ChatWidgets:
     markdown: gr.Textbox
     export_format: gr.Dropdown
     download: gr.DownloadButton
+    collection: gr.HTML
+    conversation: gr.Textbox  # hidden: the whole conversation as Markdown, for the export button
+    saved: gr.BrowserState  # the conversation, kept in the browser across reloads
+    show_details: gr.BrowserState  # the details toggle, remembered too
 
 
 @dataclass
@@ -71,6 +78,7 @@ class PaperWidgets:
 
 @dataclass
 class EvalWidgets:
+    tab: gr.Tab
     summary: gr.Markdown
     plots: gr.Gallery
     report: gr.File
@@ -83,18 +91,21 @@ def html_panel(value: str, elem_id: str) -> gr.HTML:
 
 
 def chat_tab(settings: Settings) -> ChatWidgets:
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=3):
+    """The chat beside its sources. The empty chat shows what the collection covers and example
+    questions (filled in on page load), so both are in view without scrolling."""
+    with gr.Row(equal_height=False, elem_id="chat-row"):
+        with gr.Column(scale=3, min_width=300):
             with gr.Row(elem_classes="pl-focus"):
                 focus_text = gr.Markdown(visible=False, elem_id="focus")
                 unfocus = gr.Button("Ask about all papers", size="sm", visible=False, scale=0)
             chatbot = gr.Chatbot(
                 elem_id="chat",
                 elem_classes="pl-chat",
-                height=560,
+                height="min(560px, 64vh)",
                 buttons=["copy"],
                 feedback_options=None,
                 placeholder="Ask a question about the papers. Answers cite their sources as [n].",
+                examples=[{"text": question} for question in EXAMPLES],
                 latex_delimiters=[],
                 show_label=False,
             )
@@ -104,35 +115,44 @@ def chat_tab(settings: Settings) -> ChatWidgets:
                     show_label=False,
                     elem_id="question",
                     scale=8,
+                    min_width=160,
                     max_lines=6,
                     submit_btn=False,
                 )
-                send = gr.Button("Ask", variant="primary", elem_id="send", scale=1, min_width=80)
-                stop = gr.Button("Stop", elem_id="stop", scale=1, min_width=80)
-            gr.Examples(EXAMPLES, inputs=[question], label="Example questions")
-            with gr.Row():
-                clear = gr.Button("Clear chat", size="sm", elem_id="clear")
-                copy = gr.Button("Copy answer as Markdown", size="sm", elem_id="copy")
-            with gr.Row():
+                send = gr.Button("Ask", variant="primary", elem_id="send", scale=1, min_width=64)
+                stop = gr.Button("Stop", elem_id="stop", scale=1, min_width=64)
+            with gr.Row(elem_id="chat-actions"):
+                clear = gr.Button("Clear chat", size="sm", elem_id="clear", min_width=80)
+                copy = gr.Button("Copy answer", size="sm", elem_id="copy", min_width=80)
+                export = gr.Button("Export .md", size="sm", elem_id="export", min_width=80)
+        with gr.Column(scale=2, min_width=300, elem_id="side"):
+            info = gr.Markdown(elem_id="model-info")
+            details = gr.Checkbox(
+                label="Show details: scores, listing files, trace", elem_id="details-toggle", container=False
+            )
+            gr.Markdown("### Sources")
+            sources = html_panel(render_sources([], {}), "sources")
+            with gr.Row(elem_id="reference-download"):
                 export_format = gr.Dropdown(
                     FORMAT_CHOICES, value="bibtex", show_label=False, elem_id="export-format", scale=1
                 )
                 download = gr.DownloadButton(
                     "Download references", size="sm", interactive=False, elem_id="download", scale=1
                 )
-        with gr.Column(scale=2):
-            info = gr.Markdown(elem_id="model-info")
+            with gr.Accordion("Trace", open=False, elem_classes="pl-detail", elem_id="trace-panel"):
+                trace = html_panel("", "trace")
             with gr.Accordion("Search settings", open=False):
                 mode = gr.Radio(list(MODES), value=settings.retrieval.mode, label="Retrieval mode")
                 k = gr.Slider(1, 20, value=settings.retrieval.k, step=1, label="Papers to retrieve (top-k)")
                 has_code = gr.Checkbox(label="Only papers with code")
                 pages = gr.Dropdown([], multiselect=True, label="Listing pages", elem_id="pages")
-            gr.Markdown("### Sources")
-            sources = html_panel(render_sources([], {}), "sources")
-            with gr.Accordion("Trace", open=False):
-                trace = html_panel("", "trace")
             with gr.Accordion("Answer as Markdown", open=False):
                 markdown = gr.Textbox(show_label=False, lines=6, buttons=["copy"], elem_id="markdown")
+            with gr.Accordion("About this collection", open=False, elem_id="collection-panel"):
+                collection = html_panel("", "collection")
+    conversation = gr.Textbox(visible=False, elem_id="conversation")
+    saved = gr.BrowserState(None, storage_key="paperlens-conversation")
+    show_details = gr.BrowserState(False, storage_key="paperlens-details")
     return ChatWidgets(
         chatbot,
         question,
@@ -140,9 +160,11 @@ def chat_tab(settings: Settings) -> ChatWidgets:
         stop,
         clear,
         copy,
+        export,
         focus_text,
         unfocus,
         info,
+        details,
         mode,
         k,
         has_code,
@@ -152,6 +174,10 @@ def chat_tab(settings: Settings) -> ChatWidgets:
         markdown,
         export_format,
         download,
+        collection,
+        conversation,
+        saved,
+        show_details,
     )
 
 
@@ -178,12 +204,12 @@ def papers_tab() -> PaperWidgets:
     return PaperWidgets(search, table, choice, view, ask, summarize)
 
 
-def eval_tab() -> EvalWidgets:
+def eval_tab(tab: gr.Tab) -> EvalWidgets:
     refresh = gr.Button("Refresh", size="sm")
     summary = gr.Markdown(NO_RUN, elem_id="eval-summary")
     plots = gr.Gallery(label="Plots", columns=2, height=520, object_fit="contain", buttons=["fullscreen"])
     report = gr.File(label="Full report (HTML)", interactive=False)
-    return EvalWidgets(summary, plots, report, refresh)
+    return EvalWidgets(tab, summary, plots, report, refresh)
 
 
 def api_endpoints(handlers: Handlers) -> None:
@@ -215,45 +241,62 @@ def api_endpoints(handlers: Handlers) -> None:
     )
 
 
+def respond_outputs(chat: ChatWidgets, session: gr.State, pending: gr.State) -> list[Any]:
+    """What `Handlers.respond` yields into, in its order."""
+    return [
+        chat.chatbot,
+        chat.sources,
+        chat.trace,
+        chat.markdown,
+        session,
+        pending,
+        chat.saved,
+        chat.conversation,
+    ]
+
+
 def wire_chat(handlers: Handlers, chat: ChatWidgets, session: gr.State, pending: gr.State) -> None:
+    private: dict[str, Any] = {"api_visibility": "private"}
     accept_args: dict[str, Any] = {
         "fn": handlers.accept,
         "inputs": [chat.question, session],
         "outputs": [chat.question, chat.chatbot, session, pending],
         "queue": False,
-        "api_visibility": "private",
+        **private,
     }
     respond_args: dict[str, Any] = {
         "fn": handlers.respond,
         "inputs": [pending, session, chat.mode, chat.k, chat.has_code, chat.pages],
-        "outputs": [chat.chatbot, chat.sources, chat.trace, chat.markdown, session, pending],
+        "outputs": respond_outputs(chat, session, pending),
         "concurrency_id": "answer",
         "show_progress": "hidden",
-        "api_visibility": "private",
+        **private,
     }
     submitted = chat.question.submit(**accept_args).then(**respond_args)
     clicked = chat.send.click(**accept_args).then(**respond_args)
+    example = chat.chatbot.example_select(**{**accept_args, "fn": handlers.example, "inputs": [session]})
+    example.then(**respond_args)
     chat.stop.click(
         handlers.stop,
         [session],
         [chat.chatbot, session],
         cancels=[submitted, clicked],
         queue=False,
-        api_visibility="private",
+        **private,
     )
     chat.clear.click(
         handlers.clear,
         [session],
-        [chat.chatbot, chat.sources, chat.trace, chat.markdown, session],
+        [chat.chatbot, chat.sources, chat.trace, chat.markdown, session, chat.saved, chat.conversation],
         queue=False,
-        api_visibility="private",
+        **private,
     )
     chat.unfocus.click(
         handlers.unfocus,
         [session],
         [chat.focus_text, chat.unfocus, session],
         queue=False,
-        api_visibility="private",
+        **private,
     )
     # The download follows the latest answer (the Markdown box changes with every answer).
     files = ReferenceFiles(handlers.papers)
@@ -265,15 +308,11 @@ def wire_chat(handlers: Handlers, chat: ChatWidgets, session: gr.State, pending:
             queue=False,
             api_visibility="private",
         )
-    # Copying happens in the browser (no round trip); the Markdown box is the fallback.
-    chat.copy.click(None, [chat.markdown], None, js=COPY_JS, api_visibility="private")
-
-
-COPY_JS = """(text) => {
-  if (!text) { return; }
-  navigator.clipboard.writeText(text).catch(() => {});
-  window.paperlensCopied = text;
-}"""
+    # Copying, exporting and the details toggle happen in the browser (no round trip).
+    chat.copy.click(None, [chat.markdown], None, js=COPY_JS, **private)
+    chat.export.click(None, [chat.conversation], None, js=EXPORT_JS, **private)
+    chat.details.change(None, [chat.details], None, js=DETAILS_JS, **private)
+    chat.details.input(lambda on: on, [chat.details], [chat.show_details], queue=False, **private)
 
 
 def wire_papers(
@@ -304,7 +343,7 @@ def wire_papers(
     ).then(
         handlers.respond,
         [pending, session, chat.mode, chat.k, chat.has_code, chat.pages],
-        [chat.chatbot, chat.sources, chat.trace, chat.markdown, session, pending],
+        respond_outputs(chat, session, pending),
         concurrency_id="answer",
         show_progress="hidden",
         **private,
@@ -318,23 +357,41 @@ def build_app(provider: AssistantProvider, settings: Settings) -> gr.Blocks:
     with demo:
         session = gr.State(ChatSession())
         pending = gr.State(None)
-        gr.Markdown("## paperlens · cited answers from research papers")
+        gr.Markdown("## paperlens · cited answers from research papers", elem_id="title")
         with gr.Tabs(selected="chat", elem_id="tabs") as tabs:
             with gr.Tab("Chat", id="chat"):
                 chat = chat_tab(settings)
             with gr.Tab("Papers", id="papers"):
                 papers = papers_tab()
-            with gr.Tab("Eval", id="eval"):
-                evals = eval_tab()
+            with gr.Tab("Eval", id="eval", visible=False) as tab:  # shown once an eval run exists
+                evals = eval_tab(tab)
         api_endpoints(handlers)
         wire_chat(handlers, chat, session, pending)
         wire_papers(handlers, papers, chat, tabs, session, pending)
-        private: dict[str, Any] = {"api_visibility": "private"}
-        demo.load(handlers.on_load, None, [chat.info, chat.pages, papers.table, papers.choice], **private)
-        demo.load(handlers.eval_view, None, [evals.summary, evals.plots, evals.report], **private)
-        evals.refresh.click(handlers.eval_view, None, [evals.summary, evals.plots, evals.report], **private)
+        wire_page_load(handlers, demo, chat, papers, evals, session)
     demo.queue(default_concurrency_limit=settings.app.concurrency)
     return demo
+
+
+def wire_page_load(
+    handlers: Handlers,
+    demo: gr.Blocks,
+    chat: ChatWidgets,
+    papers: PaperWidgets,
+    evals: EvalWidgets,
+    session: gr.State,
+) -> None:
+    """What a page (or a reload) fills in: the index's papers and overview, the conversation
+    and details setting the browser kept, the latest eval run."""
+    private: dict[str, Any] = {"api_visibility": "private"}
+    loaded = [chat.info, chat.pages, papers.table, papers.choice, chat.chatbot, chat.collection]
+    demo.load(handlers.on_load, None, loaded, **private)
+    restored = [chat.chatbot, chat.sources, chat.markdown, session, chat.conversation]
+    demo.load(handlers.restore, [chat.saved], restored, **private)
+    demo.load(lambda on: bool(on), [chat.show_details], [chat.details], **private)
+    eval_outputs = [evals.summary, evals.plots, evals.report, evals.tab]
+    demo.load(handlers.eval_view, None, eval_outputs, **private)
+    evals.refresh.click(handlers.eval_view, None, eval_outputs, **private)
 
 
 # ---------------------------------------------------------------- launching
@@ -353,6 +410,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "auth": auth,
         "auth_message": "paperlens: sign in with the username and password from the settings.",
         "css": CSS,
+        "js": PAGE_JS,
         "footer_links": ["api"],
         "run_history": False,  # the browser would keep copies of every answer otherwise
         "ssr_mode": False,

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from paperlens.answering.citations import MARKER, parse_marker, strip_markers
+from paperlens.index.overview import CollectionOverview, Theme
 from paperlens.types import Answer, Citation, Paper, PaperHit, SentenceCheck, Turn
 
 MARKER_GAP = r"(?:\s*\[[\d\s,;\-–]{1,40}\])*"  # citation markers the support check left out of a sentence
@@ -28,6 +29,7 @@ UNSUPPORTED_NOTE = (
     "does not clearly state."
 )
 STREAM_CURSOR = " ▍"
+PLACEHOLDER_THEMES = 6
 
 
 # ---------------------------------------------------------------- escaping
@@ -195,7 +197,7 @@ def render_refusal(answer: Answer, turn: int) -> str:
         lines += ["", "**Closest papers:**"]
         lines += [
             f"{hit.rank}. [{md_link_text(hit.title)}](#{closest_anchor(turn, hit.rank)}) "
-            f"<small>score {hit.score:.3f}</small>"
+            f'<small class="pl-detail">score {hit.score:.3f}</small>'
             for hit in unmentioned
         ]
     if understood := understood_as(answer):
@@ -259,11 +261,17 @@ def score_line(hit: PaperHit | None) -> str:
 
 
 def paper_meta(paper_id: str, paper: Paper | None, hit: PaperHit | None) -> str:
-    listed = ", ".join(paper.sources) if paper else ""
-    items = [f"<code>{escape_html(paper_id)}</code>", escape_html(score_line(hit))]
-    if listed:
-        items.append(f"listed in {escape_html(listed)}")
-    return f'<div class="pl-meta">{" · ".join(items)}</div>'
+    """The id and listing date for everyone; scores and the listing file behind "details"."""
+    shown = [f"<code>{escape_html(paper_id)}</code>"]
+    if paper and paper.date:
+        shown.append(f"listed {escape_html(paper.date)}")
+    details = [escape_html(score_line(hit))]
+    if paper and paper.sources:
+        details.append(f"file {escape_html(', '.join(paper.sources))}")
+    return (
+        f'<div class="pl-meta">{" · ".join(shown)}'
+        f'<span class="pl-detail"> · {" · ".join(details)}</span></div>'
+    )
 
 
 def cited_for(n: int, sentences: list[SentenceCheck]) -> str:
@@ -364,7 +372,8 @@ def ordered_timings(timings: Mapping[str, float]) -> list[tuple[str, float]]:
 
 def render_trace(answer: Answer, first_text_ms: float | None = None, total_ms: float | None = None) -> str:
     """Where the time went and what was retrieved, for one answer."""
-    rows = [("Mode", f"{answer.mode} ({answer.model})")]
+    mode = answer.mode if answer.model == answer.mode else f"{answer.mode} ({answer.model})"
+    rows = [("Mode", mode)]
     if answer.standalone_question and answer.standalone_question != answer.question:
         rows.append(("Searched for", answer.standalone_question))
     for key, value in ordered_timings(answer.timings):
@@ -406,8 +415,10 @@ def retrieved_table(hits: list[PaperHit]) -> str:
 
 
 def paper_row(paper: Paper) -> list[str]:
+    """Title, listing date, code links, id: the listing file names stay out of the table."""
     code = " ".join(f"[{md_link_text(short_url(url))}]({url})" for url in paper.code_urls if safe_url(url))
-    return [paper.title, ", ".join(paper.sources), code, paper.paper_id]
+    listed = paper.date or (str(paper.year) if paper.year else "")
+    return [paper.title, listed, code, paper.paper_id]
 
 
 def matches(paper: Paper, query: str) -> bool:
@@ -426,13 +437,15 @@ def render_paper(paper: Paper | None) -> str:
     if paper is None:
         return '<div class="pl-paper pl-empty">Select a paper in the table to see it here.</div>'
     details = [
-        ("Id", paper.paper_id),
-        ("Authors", ", ".join(paper.authors)),
-        ("Date", paper.date or (str(paper.year) if paper.year else "")),
-        ("Listed in", ", ".join(paper.sources)),
-        ("Categories", ", ".join(paper.categories)),
+        ("Id", paper.paper_id, ""),
+        ("Authors", ", ".join(paper.authors), ""),
+        ("Date", paper.date or (str(paper.year) if paper.year else ""), ""),
+        ("Categories", ", ".join(paper.categories), ""),
+        ("Listing file", ", ".join(paper.sources), ' class="pl-detail"'),
     ]
-    rows = "".join(f"<div><b>{escape_html(k)}:</b> {escape_html(v)}</div>" for k, v in details if v)
+    rows = "".join(
+        f"<div{extra}><b>{escape_html(k)}:</b> {escape_html(v)}</div>" for k, v, extra in details if v
+    )
     link = safe_url(paper.url or "")
     url = (
         f'<div><a href="{escape_html(link)}" target="_blank" rel="noopener noreferrer">'
@@ -444,6 +457,92 @@ def render_paper(paper: Paper | None) -> str:
         f'<article class="pl-paper"><h3>{escape_html(paper.title)}</h3>{rows}{url}{code_links(paper)}'
         f'<p class="pl-abstract">{escape_html(paper.abstract)}</p></article>'
     )
+
+
+# ---------------------------------------------------------------- the collection
+
+
+def theme_chip(theme: Theme) -> str:
+    examples = "; ".join(title for _, title in theme.examples)
+    return (
+        f'<span class="pl-theme" title="For example: {escape_html(examples)}">'
+        f"{escape_html(theme.label)} <b>{theme.papers}</b></span>"
+    )
+
+
+def fields_sentence(overview: CollectionOverview) -> str:
+    """'Known for each paper: listing date (364), code links (82). Not recorded: publication year, …'"""
+    present = ", ".join(f"{f.label} ({f.papers})" for f in overview.present if f.name != "sources")
+    absent = ", ".join(f.label for f in overview.absent)
+    text = f"Known per paper: {present}." if present else ""
+    return f"{text} Not recorded: {absent}." if absent else text
+
+
+def overview_placeholder(overview: CollectionOverview) -> str:
+    """The empty chat: what the collection covers, above the example questions (the largest
+    themes only, so it fits a phone's screen; the panel lists them all)."""
+    themes = "".join(theme_chip(theme) for theme in overview.themes[:PLACEHOLDER_THEMES])
+    if len(overview.themes) > PLACEHOLDER_THEMES:
+        themes += '<span class="pl-subtle pl-more">… every theme: “About this collection”</span>'
+    themes_html = f'<div class="pl-themes">{themes}</div>' if themes else ""
+    return (
+        f'<div class="pl-welcome" id="welcome"><p><b>Ask about {overview.papers} papers.</b> '
+        "Every answer cites its sources as [n]; click one to read the abstract beside the answer.</p>"
+        f'<p class="pl-subtle">Themes (papers per theme):</p>{themes_html}'
+        f'<p class="pl-subtle pl-fields">{escape_html(fields_sentence(overview))}</p></div>'
+    )
+
+
+def render_overview(overview: CollectionOverview) -> str:
+    """The "About this collection" panel: every theme with its count and example titles, and the
+    metadata fields."""
+    if overview.themes:
+        items = "".join(
+            f"<li><b>{escape_html(t.label)}</b> · {t.papers} papers"
+            f"<ul>{''.join(f'<li>{escape_html(title)}</li>' for _, title in t.examples)}</ul></li>"
+            for t in overview.themes
+        )
+        themes = (
+            f"<p>{len(overview.themes)} themes, found by clustering the abstracts (k-means over their "
+            f"sentence vectors) and named by the words that set each apart:</p><ol>{items}</ol>"
+        )
+    else:
+        themes = f"<p>{escape_html(overview.themes_note)}</p>"
+    return (
+        f'<div class="pl-overview" id="overview"><p><b>{overview.papers} papers.</b> '
+        f"{escape_html(fields_sentence(overview))}</p>{themes}</div>"
+    )
+
+
+def listing_choices(papers: Iterable[Paper]) -> list[tuple[str, str]]:
+    """Listing files as a person reads them: 'Mar 14 · 84 papers', the file name as the value."""
+    counts: dict[str, int] = {}
+    dates: dict[str, str] = {}
+    for paper in papers:
+        for source in paper.sources:
+            counts[source] = counts.get(source, 0) + 1
+            dates.setdefault(source, paper.date or "")
+    labels = {}
+    for n, source in enumerate(sorted(counts), 1):
+        size = "1 paper" if counts[source] == 1 else f"{counts[source]} papers"
+        labels[source] = f"{dates[source] or f'Listing {n}'} · {size}"
+    return [(labels[source], source) for source in sorted(counts, key=lambda s: labels[s])]
+
+
+# ---------------------------------------------------------------- the conversation as a file
+
+
+def conversation_markdown(turns: list[Turn]) -> str:
+    """The whole conversation as one Markdown document: each question, its answer and references."""
+    if not turns:
+        return ""
+    parts = ["# paperlens conversation"]
+    for n, turn in enumerate(turns, 1):
+        parts.append(f"## Q{n}. {turn.question}")
+        if turn.answer.standalone_question not in ("", turn.question):
+            parts.append(f"*Understood as: {turn.answer.standalone_question}*")
+        parts.append(turn.answer.markdown)
+    return "\n\n".join(parts) + "\n"
 
 
 # ---------------------------------------------------------------- API payload
@@ -494,4 +593,45 @@ mark.pl-evidence { background: #fde68a; color: #1f2937; border-radius: 3px; padd
 .pl-trace th, .pl-trace td { text-align: left; padding: 2px 6px;
   border-bottom: 1px solid var(--border-color-primary); }
 .pl-focus { border-left: 4px solid var(--color-accent); padding-left: 0.6rem; }
+/* Scores, listing file names and the trace only for those who ask (the "details" toggle). */
+body:not(.pl-details) .pl-detail { display: none !important; }
+/* The empty chat: what the collection covers, above the example questions. */
+.pl-welcome { text-align: left; max-width: 48rem; margin: 0 auto; padding: 0 0.9rem; font-size: 0.95rem;
+  overflow-wrap: anywhere; }
+.pl-welcome p { margin: 0.3rem 0; }
+.pl-subtle { color: var(--body-text-color-subdued); font-size: 0.85rem; }
+.pl-themes { display: flex; flex-wrap: wrap; gap: 0.3rem; margin: 0.2rem 0 0.4rem; }
+.pl-theme { border: 1px solid var(--border-color-primary); border-radius: 999px; padding: 0.05rem 0.55rem;
+  font-size: 0.8rem; background: var(--background-fill-secondary); white-space: nowrap; }
+.pl-overview { font-size: 0.9rem; }
+.pl-overview ol { padding-left: 1.2rem; } .pl-overview ul { font-size: 0.85rem; }
+/* The sources stay beside the chat and scroll on their own, so opening one never moves the chat. */
+#side { position: sticky; top: 0.5rem; align-self: flex-start; }
+#sources .pl-sources { max-height: 60vh; overflow-y: auto; position: relative; }
+.pl-card.pl-active { outline: 3px solid var(--color-accent); }
+#pl-viewer { position: fixed; left: 0; right: 0; bottom: 0; max-height: 70vh; overflow-y: auto;
+  z-index: 10000; background: var(--background-fill-primary); border-top: 3px solid var(--color-accent);
+  box-shadow: 0 -6px 18px rgba(0, 0, 0, 0.25); padding: 0.5rem 0.8rem 1rem; font-size: 0.92rem; }
+#pl-viewer[hidden] { display: none; }
+#pl-viewer .pl-close { display: block; margin: 0 0 0.3rem auto; border: 1px solid var(--border-color-primary);
+  border-radius: 6px; padding: 0.2rem 0.6rem; background: var(--background-fill-secondary); cursor: pointer; }
+#pl-toast { position: fixed; left: 50%; bottom: 1.5rem; transform: translateX(-50%); z-index: 10001;
+  background: #111827; color: #f9fafb; padding: 0.5rem 1rem; border-radius: 8px; font-size: 0.9rem;
+  opacity: 0; pointer-events: none; transition: opacity 0.2s; max-width: 90vw; }
+#pl-toast.pl-show { opacity: 1; }
+@media (max-width: 899px) {
+  #side { position: static; }
+  #sources .pl-sources { max-height: none; }
+}
+/* Gradio scopes rules inside @media to its content, so the page margin shrinks by a formula. */
+.gradio-container > .main { padding-left: clamp(8px, 4vw - 8px, 32px) !important;
+  padding-right: clamp(8px, 4vw - 8px, 32px) !important; }
+@media (max-width: 640px) {
+  #title h2 { font-size: 1.15rem; margin: 0.2rem 0; }
+  .pl-welcome { padding: 0 0.5rem; font-size: 0.9rem; }
+  .pl-theme { white-space: normal; }
+  .pl-welcome .pl-fields, .pl-themes .pl-theme:nth-child(n + 5) { display: none; }
+  #chat .placeholder-content + * button, #chat button.example { padding: 0.45rem 0.6rem; font-size: 0.85rem; }
+  #send, #stop { min-width: 52px !important; padding-left: 6px; padding-right: 6px; }
+}
 """
