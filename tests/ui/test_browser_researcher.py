@@ -20,7 +20,18 @@ from fakes import ScriptedAssistant
 from .browser import ensure_chromium, make_driver
 from .conftest import ROOT, fake_settings, served
 from .fake_papers import fake_assistant
-from .test_browser import BOTS, ask, count, js, last_bot_text, open_tab, screenshot, text_of, wait_for
+from .test_browser import (
+    BOTS,
+    LAST_BOT,
+    ask,
+    count,
+    js,
+    last_bot_text,
+    open_tab,
+    screenshot,
+    text_of,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -327,3 +338,24 @@ def test_the_app_fits_the_width(driver: Any, app: tuple[str, Any], width: int, s
     wait_for(lambda: "Distillation" in text_of(driver, "#papers"), 10, "the papers table")
     assert js(driver, overflow) <= 0, "no sideways scrolling in the papers tab"
     screenshot(driver, shots, f"papers-{width}")
+
+
+# ---------------------------------------------------------------- the real app
+
+
+def test_the_real_app_at_this_width(driver: Any, real_app: str, width: int, shots: Path) -> None:
+    """`python app.py` over the real corpus (extractive mode): its themes in the empty chat, then a
+    cited answer with its first source opened."""
+    open_app(driver, real_app)
+    wait_for(lambda: "Ask about" in text_of(driver, "#welcome"), 60, "the collection overview")
+    assert count(driver, "#welcome .pl-theme") >= 4 and in_view(driver, "#welcome")
+    assert in_view(driver, "#chat button.example:nth-child(4)")
+    screenshot(driver, shots, f"real-empty-{width}")
+    ask(driver, "Which papers work on Kolmogorov-Arnold Networks?", seconds=120)
+    link = js(driver, f"return {LAST_BOT}.querySelector('a[href^=\"#src-\"]').hash")
+    js(driver, f"{LAST_BOT}.querySelector('a[href^=\"#src-\"]').click()")
+    if width >= 900:
+        wait_for(lambda: count(driver, f"#sources {link}.pl-active") == 1, 5, "the source card")
+    else:
+        wait_for(lambda: shown(driver, "#pl-viewer") == [True], 5, "the source sheet")
+    screenshot(driver, shots, f"real-answer-{width}")
