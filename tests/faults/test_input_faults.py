@@ -106,7 +106,7 @@ def no_model_loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         (["search", "   "], "The question is empty"),  # search skipped the check before
         (["search", "pruning\x01heads"], "control characters"),
         (["summarize", "--topic", " "], "The question is empty"),
-        (["summarize", "000000000000"], "No paper with id '000000000000'"),
+        (["summarize", "000000000000"], "No paper with id or title '000000000000'"),
         (["ingest", "missing.jsonl"], "missing.jsonl: no such file or directory"),
     ],
 )
