@@ -49,7 +49,7 @@ STOPWORDS = frozenset(
     itself just me more most my no nor not now of off on once only or other our ours out over
     own same she should so some such than that the their them then there these they this those
     through to too under until up very was we were what when where which while who whom why
-    will with would you your yours paper papers propose proposed proposes present presents
+    will with would you your yours else paper papers propose proposed proposes present presents
     show shows study studies approach method methods work works use used using based new
     novel also however which many much may might one two three well via thus further""".split()
 )

@@ -186,7 +186,7 @@ def check_citations_link_to_cards(driver: Any) -> str:
     for href in set(hrefs):
         assert count(driver, f"#sources {href}") == 1, f"no source card for {href}"
     js(driver, f"{LAST_BOT}.querySelector('a[href^=\"#src-\"]').click()")
-    wait_for(lambda: count(driver, f"#sources {hrefs[0]}.pl-active") == 1, 5, "the source card to open")
+    wait_for(lambda: count(driver, f"#sources {hrefs[0]}.pl-active") == 1, 20, "the source card to open")
     return hrefs[0][1:]
 
 

@@ -141,7 +141,13 @@ class AnswerEngine:
         if missing_detail(ctx.standalone, ctx.papers, self.vocabulary, self.tuning):
             return None
         if ctx.own:  # within the papers it points at, the question's own words say what it asks
-            return self.composer.quotes(ctx.own, self.bank.embed_query(ctx.own), ctx.papers)
+            quoted = self.composer.quotes(ctx.own, self.bank.embed_query(ctx.own), ctx.papers)
+            if quoted is not None or not ctx.pinned:
+                return quoted
+            # "what about the second one?" asks for the paper in general: its sentences that say
+            # what it is, found by its title.
+            titles = " ".join(paper.title for paper in ctx.papers)
+            return self.composer.quotes(titles, self.bank.embed_query(titles), ctx.papers)
         return self.composer.quotes(ctx.standalone, self.query_vector(ctx), ctx.papers)
 
     def sides(self, ctx: Context, form: Comparison) -> list[Side]:
