@@ -122,6 +122,7 @@ def mount_web_app(app: FastAPI, provider: AssistantProvider, settings: Settings,
         ssr_mode=options["ssr_mode"],
         mcp_server=False,
         css=options["css"],
+        js=options["js"],
     )
     return True
 
